@@ -1,0 +1,114 @@
+package org.fpwap.result;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * The shape of an activation file and its Arrow schema: the single place that names the columns.
+ *
+ * <pre>
+ * sample_id   int64 not null
+ * label       int64 (nullable)
+ * activation  fixed_size_list&lt;item: float32 not null&gt;[H] not null             (pooled)
+ *             list&lt;item: fixed_size_list&lt;item: float32 not null&gt;[H] not null&gt; not null  (ragged)
+ * metadata    hidden_size = H, ragged = true|false
+ * </pre>
+ *
+ * @param hiddenSize the vector length H, at least 1
+ * @param ragged whether each row holds a list of vectors rather than exactly one
+ */
+record ActivationLayout(int hiddenSize, boolean ragged) {
+
+    static final String SAMPLE_ID = "sample_id";
+    static final String LABEL = "label";
+    static final String ACTIVATION = "activation";
+    static final String ITEM = "item";
+    static final String HIDDEN_SIZE_KEY = "hidden_size";
+    static final String RAGGED_KEY = "ragged";
+
+    ActivationLayout {
+        if (hiddenSize < 1) {
+            throw new IllegalArgumentException("hiddenSize must be at least 1, got " + hiddenSize);
+        }
+    }
+
+    /** The Arrow schema of files with this layout, including its metadata. */
+    Schema schema() {
+        Field sampleId = new Field(SAMPLE_ID, FieldType.notNullable(new ArrowType.Int(64, true)), null);
+        Field label = new Field(LABEL, FieldType.nullable(new ArrowType.Int(64, true)), null);
+        return new Schema(List.of(sampleId, label, activationField()),
+                Map.of(HIDDEN_SIZE_KEY, Integer.toString(hiddenSize), RAGGED_KEY, Boolean.toString(ragged)));
+    }
+
+    private Field activationField() {
+        Field floats = new Field(ITEM,
+                FieldType.notNullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)), null);
+        ArrowType vectorType = new ArrowType.FixedSizeList(hiddenSize);
+        if (!ragged) {
+            return new Field(ACTIVATION, FieldType.notNullable(vectorType), List.of(floats));
+        }
+        Field vector = new Field(ITEM, FieldType.notNullable(vectorType), List.of(floats));
+        return new Field(ACTIVATION, FieldType.notNullable(ArrowType.List.INSTANCE), List.of(vector));
+    }
+
+    /**
+     * Reads the layout of an activation file from its schema and checks the column types.
+     *
+     * @param schema the file's schema
+     * @param file the file, named in errors
+     * @return the layout
+     * @throws IllegalArgumentException when the schema is not that of an activation file
+     */
+    static ActivationLayout fromSchema(Schema schema, Path file) {
+        Map<String, String> metadata = schema.getCustomMetadata();
+        String hidden = metadata == null ? null : metadata.get(HIDDEN_SIZE_KEY);
+        String raggedValue = metadata == null ? null : metadata.get(RAGGED_KEY);
+        if (hidden == null || raggedValue == null) {
+            throw new IllegalArgumentException(file + " is not an fpwap activation file: schema metadata "
+                    + "must hold '" + HIDDEN_SIZE_KEY + "' and '" + RAGGED_KEY + "', found " + metadata);
+        }
+        ActivationLayout layout;
+        try {
+            layout = new ActivationLayout(Integer.parseInt(hidden), Boolean.parseBoolean(raggedValue));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": invalid schema metadata " + HIDDEN_SIZE_KEY + "='"
+                    + hidden + "': " + e.getMessage(), e);
+        }
+        for (Field expected : layout.schema().getFields()) {
+            Field actual = findField(schema, expected.getName(), file);
+            if (!sameTypes(expected, actual)) {
+                throw new IllegalArgumentException(file + ": column '" + expected.getName() + "' has type "
+                        + actual + ", expected " + expected);
+            }
+        }
+        return layout;
+    }
+
+    private static Field findField(Schema schema, String name, Path file) {
+        return schema.getFields().stream()
+                .filter(f -> f.getName().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(file + " is not an fpwap activation file: "
+                        + "no column '" + name + "' among " + schema.getFields()));
+    }
+
+    /** Compares types recursively, ignoring child names and nullability (other writers differ there). */
+    private static boolean sameTypes(Field expected, Field actual) {
+        if (!expected.getType().equals(actual.getType())
+                || expected.getChildren().size() != actual.getChildren().size()) {
+            return false;
+        }
+        for (int i = 0; i < expected.getChildren().size(); i++) {
+            if (!sameTypes(expected.getChildren().get(i), actual.getChildren().get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

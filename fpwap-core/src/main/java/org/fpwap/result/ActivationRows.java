@@ -1,0 +1,61 @@
+package org.fpwap.result;
+
+import java.lang.foreign.MemorySegment;
+import java.util.OptionalLong;
+
+/**
+ * Activations for one (layer, hook), in dataset order, readable row by row (a row is one sample).
+ *
+ * <p>Implementations are typically views over memory-mapped storage filled by the extraction
+ * pipeline; {@link InMemoryActivationRows} is a small heap-backed one for tests. Exporters such as
+ * {@link ArrowActivationWriter} read every row once, in order, from a single thread.
+ */
+public interface ActivationRows {
+
+    /** Number of float32 values in one activation vector (the model's hidden size), at least 1. */
+    int hiddenSize();
+
+    /** Number of rows (samples), at least 0. */
+    int sampleCount();
+
+    /**
+     * Whether rows hold a variable number of vectors.
+     *
+     * @return {@code false} when every row holds exactly one vector (a pooled emit), {@code true}
+     *     when row {@code i} holds {@link #tokenCount(int) tokenCount(i)} vectors, one per real token
+     */
+    boolean ragged();
+
+    /**
+     * The dataset's identifier of the sample in a row.
+     *
+     * @param row the row index, {@code 0 <= row < sampleCount()}
+     * @return the sample id
+     */
+    long sampleId(int row);
+
+    /**
+     * The label of the sample in a row.
+     *
+     * @param row the row index, {@code 0 <= row < sampleCount()}
+     * @return the label, or empty when the sample has none (written as null)
+     */
+    OptionalLong label(int row);
+
+    /**
+     * Number of vectors in a row.
+     *
+     * @param row the row index, {@code 0 <= row < sampleCount()}
+     * @return 1 when not {@link #ragged()}, otherwise the number of real tokens (at least 0)
+     */
+    int tokenCount(int row);
+
+    /**
+     * The activation values of a row.
+     *
+     * @param row the row index, {@code 0 <= row < sampleCount()}
+     * @return exactly {@code tokenCount(row) * hiddenSize()} little-endian float32 values, token-major;
+     *     the segment only needs to stay valid until the next call on this object
+     */
+    MemorySegment rowData(int row);
+}

@@ -1,0 +1,43 @@
+package org.fpwap.result;
+
+/**
+ * Bounds on one Arrow record batch, so the writer's memory stays bounded however many rows there
+ * are. A batch always holds at least one row, even when that row alone exceeds the float budget.
+ *
+ * @param maxFloatBytes the most bytes of activation values per batch, at least 1
+ * @param maxRows the most rows per batch, at least 1
+ */
+record BatchLimits(long maxFloatBytes, int maxRows) {
+
+    /** 32 MiB of float data or 64 Ki rows, whichever comes first. */
+    static final BatchLimits DEFAULT = new BatchLimits(32L << 20, 1 << 16);
+
+    BatchLimits {
+        if (maxFloatBytes < 1 || maxRows < 1) {
+            throw new IllegalArgumentException(
+                    "batch limits must be positive, got maxFloatBytes=" + maxFloatBytes + ", maxRows=" + maxRows);
+        }
+    }
+
+    /**
+     * The end (exclusive) of the batch that starts at {@code from}.
+     *
+     * @param rows the source
+     * @param from the first row of the batch, {@code < rows.sampleCount()}
+     * @return the first row of the next batch, greater than {@code from}
+     */
+    int endOfBatch(ActivationRows rows, int from) {
+        long bytesPerToken = (long) rows.hiddenSize() * Float.BYTES;
+        int end = from;
+        long bytes = 0;
+        while (end < rows.sampleCount() && end - from < maxRows) {
+            long rowBytes = rows.tokenCount(end) * bytesPerToken;
+            if (end > from && bytes + rowBytes > maxFloatBytes) {
+                break;
+            }
+            bytes += rowBytes;
+            end++;
+        }
+        return end;
+    }
+}
