@@ -21,6 +21,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
+import org.apache.arrow.vector.ipc.InvalidArrowFileException;
 import org.apache.arrow.vector.ipc.message.ArrowBlock;
 import org.apache.arrow.vector.types.pojo.Schema;
 
@@ -70,8 +71,8 @@ public final class ArrowActivationReader implements AutoCloseable, Iterable<Acti
      *
      * @param file the Arrow IPC file
      * @return the reader; close it
-     * @throws IOException when the file cannot be read (the message names it)
-     * @throws IllegalArgumentException when the file is not an activation file
+     * @throws IOException when the file cannot be read or is not an Arrow IPC file (the message names it)
+     * @throws IllegalArgumentException when the file is Arrow but not an activation file
      */
     public static ArrowActivationReader open(Path file) throws IOException {
         return open(file, null);
@@ -83,8 +84,8 @@ public final class ArrowActivationReader implements AutoCloseable, Iterable<Acti
      * @param file the Arrow IPC file
      * @param parent the parent allocator, or {@code null} for a private root allocator
      * @return the reader; close it before closing {@code parent}
-     * @throws IOException when the file cannot be read (the message names it)
-     * @throws IllegalArgumentException when the file is not an activation file
+     * @throws IOException when the file cannot be read or is not an Arrow IPC file (the message names it)
+     * @throws IllegalArgumentException when the file is Arrow but not an activation file
      */
     public static ArrowActivationReader open(Path file, BufferAllocator parent) throws IOException {
         requireNonNull(file, "file is null");
@@ -102,6 +103,9 @@ public final class ArrowActivationReader implements AutoCloseable, Iterable<Acti
             return result;
         } catch (IOException e) {
             throw new IOException("cannot read activations from " + file + ": " + e.getMessage(), e);
+        } catch (InvalidArrowFileException e) {
+            throw new IOException("cannot read activations from " + file + ": it is not an Arrow IPC file ("
+                    + e.getMessage() + ")", e);
         } finally {
             if (!success) {
                 closeAfterFailure(reader, channel, allocator);
