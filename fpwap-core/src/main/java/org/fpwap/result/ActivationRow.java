@@ -46,7 +46,7 @@ public record ActivationRow(long sampleId, OptionalLong label, float[][] vectors
         return new ActivationRow(sampleId, label, vectors);
     }
 
-    /** A deep copy of the vectors (tokens × hidden size). */
+    /** {@return a deep copy of the vectors (tokens × hidden size)} */
     @Override
     public float[][] vectors() {
         float[][] copy = new float[vectors.length][];
@@ -56,7 +56,7 @@ public record ActivationRow(long sampleId, OptionalLong label, float[][] vectors
         return copy;
     }
 
-    /** Number of vectors (tokens) in this row. */
+    /** {@return the number of vectors (tokens) in this row} */
     public int tokenCount() {
         return vectors.length;
     }

@@ -12,10 +12,10 @@ import java.util.OptionalLong;
  */
 public interface ActivationRows {
 
-    /** Number of float32 values in one activation vector (the model's hidden size), at least 1. */
+    /** {@return the number of float32 values in one vector (the model's hidden size), at least 1} */
     int hiddenSize();
 
-    /** Number of rows (samples), at least 0. */
+    /** {@return the number of rows (samples), at least 0} */
     int sampleCount();
 
     /**

@@ -113,27 +113,27 @@ public final class ArrowActivationReader implements AutoCloseable, Iterable<Acti
         }
     }
 
-    /** The vector length H. */
+    /** {@return the vector length H} */
     public int hiddenSize() {
         return layout.hiddenSize();
     }
 
-    /** Whether rows hold a list of vectors (one per token) rather than exactly one. */
+    /** {@return whether rows hold a list of vectors (one per token) rather than exactly one} */
     public boolean ragged() {
         return layout.ragged();
     }
 
-    /** Number of rows in the file. */
+    /** {@return the number of rows in the file} */
     public int rowCount() {
         return batchStarts[blocks.size()];
     }
 
-    /** The file's Arrow schema, including its metadata. */
+    /** {@return the file's Arrow schema, including its metadata} */
     public Schema schema() {
         return root.getSchema();
     }
 
-    /** Number of record batches in the file. */
+    /** {@return the number of record batches in the file} */
     public int batchCount() {
         return blocks.size();
     }
@@ -165,7 +165,7 @@ public final class ArrowActivationReader implements AutoCloseable, Iterable<Acti
         return readLoaded(index - batchStarts[batch]);
     }
 
-    /** Reads every row, in file order. */
+    /** {@return every row, in file order} */
     public List<ActivationRow> readAll() {
         List<ActivationRow> rows = new ArrayList<>(rowCount());
         for (ActivationRow row : this) {
@@ -174,7 +174,7 @@ public final class ArrowActivationReader implements AutoCloseable, Iterable<Acti
         return rows;
     }
 
-    /** Iterates over the rows in file order. */
+    /** {@return an iterator over the rows in file order} */
     @Override
     public Iterator<ActivationRow> iterator() {
         return new Iterator<>() {

@@ -10,6 +10,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.UUID;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -128,7 +129,9 @@ public final class ArrowActivationWriter {
                     + " is not a directory");
         }
         try {
-            return Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            // Not Files.createTempFile: it makes the file owner-only, and the final file should get the
+            // same permissions (umask) as any other file the user writes.
+            return Files.createFile(dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp"));
         } catch (IOException e) {
             throw new IOException("cannot write activations to " + target + ": cannot create a file in "
                     + dir + " (" + e + ")", e);

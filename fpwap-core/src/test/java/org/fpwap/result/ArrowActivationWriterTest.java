@@ -198,6 +198,14 @@ class ArrowActivationWriterTest {
     }
 
     @Test
+    void theFileGetsTheSamePermissionsAsAnyNewFile() throws IOException {
+        Path file = dir.resolve("perms.arrow");
+        ArrowActivationWriter.write(TestRows.pooled(2, 4, 17), file);
+        Path plain = Files.createFile(dir.resolve("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(file));
+    }
+
+    @Test
     void writingIntoAMissingDirectoryNamesThePath() {
         Path file = dir.resolve("no-such-dir").resolve("acts.arrow");
         var e = assertThrows(IOException.class,
