@@ -56,12 +56,24 @@ import jdk.incubator.vector.FloatVector;
  * copied to a Java array before the previous tensor is closed (Jlama recycles closed tensors through
  * a global pool). Unlike {@code AbstractModel.batchForward}, prompts are not chunked at 256 tokens.
  *
- * <p><b>Jlama global state</b> (all process-wide, none of it undoable):
+ * <p><b>Kernels.</b> Jlama's model code (embeddings, RMSNorm/LayerNorm, RoPE, softmax, activations,
+ * KV cache, block structure) always runs as is. Its tensor operations (matmul, axpy, accumulate)
+ * come from {@code TensorOperationsProvider}: by default Jlama's pure-Java Panama (Vector API)
+ * kernels ({@link Kernels#PANAMA}). Those have no remainder loops, so for checkpoints whose sizes
+ * are not multiples of the SIMD lane count ({@link #panamaIncompatibility}; e.g. the real
+ * {@code stories260K}: head_dim 8, intermediate 172, on a 16-lane AVX-512 machine) they throw or read
+ * neighbouring rows; {@link #load(Path)} then picks {@link Kernels#SCALAR}, a test-side scalar F32
+ * implementation of the same interface ({@link JlamaScalarOps}). Check {@link #kernels()}.
+ *
+ * <p><b>Jlama global state</b> (all process-wide):
  * <ul>
  *   <li>{@code TensorOperationsProvider} picks its implementation once, at first use. This class
- *       sets {@code jlama.force_panama_tensor_operations=true} before that, so the pure-Java Panama
- *       (Vector API) path is used even if {@code jlama-native} is on the class path, and fails fast
- *       if some earlier code already selected another implementation.</li>
+ *       sets {@code jlama.force_panama_tensor_operations=true} before that, so the Panama path is
+ *       used even if {@code jlama-native} is on the class path, and fails fast if some earlier code
+ *       already selected another implementation. For {@link Kernels#SCALAR} it swaps the provider's
+ *       private static {@code instance} (by reflection) for the duration of one prompt and puts the
+ *       Panama one back; all of this class's Jlama calls hold one global lock, so prompts from
+ *       different oracles never overlap (do not use Jlama directly in the same JVM meanwhile).</li>
  *   <li>The same initialiser sets the system property
  *       {@code jdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0}, which, if the Vector API is not yet
  *       initialised, disables its bounds checks for the whole JVM (including fpwap's own Vector API
@@ -72,11 +84,13 @@ import jdk.incubator.vector.FloatVector;
  *       of max(2, cores/2) threads.</li>
  * </ul>
  *
- * <p><b>Limits</b> (Jlama's, see FACTS.md): F32 checkpoints only; the Panama F32 kernels have no
- * remainder loop, so hidden size, heads × head_dim, intermediate size and head_dim should be
- * multiples of the SIMD lane count (16 floats with AVX-512) — otherwise the dot products silently
- * read neighbouring data or throw. Instances are not thread-safe for concurrent prompts (calls are
- * serialised).
+ * <p><b>Limits and deviations</b> (Jlama's; see FACTS.md and {@code JlamaQuirksTest}): F32
+ * checkpoints only; {@code hidden_act: gelu} is computed as tanh-GELU; Qwen2/Mistral configs
+ * without {@code rope_theta} get no RoPE at all; Mistral with heads × head_dim &gt; hidden drops
+ * heads; Gemma ignores {@code head_dim} and rounds √H to BF16; GPT-2 reads {@code n_ctx} (not
+ * {@code n_positions}) and tensor names without the {@code transformer.} prefix; Qwen2, Mistral,
+ * Gemma and GPT-2 configs need an integer {@code eos_token_id} (Llama also accepts a list). Calls
+ * are serialised (one global lock).
  */
 public final class JlamaOracle implements AutoCloseable {
 
@@ -239,7 +253,7 @@ public final class JlamaOracle implements AutoCloseable {
         try (KvBufferCache.KvBuffer kv = kvCache.getEphemeralKvBuffer()) {
             AbstractTensor x = embed.batchInputsToEmbeddings(tokenIds.clone(), 0);
             if (x.dims() != 2) {
-                // GemmaModel's single-token embedding is 1-D [H]; the blocks require [T, H].
+                // Defensive: the blocks require [T, H] (Jlama's TensorShape already turns 1-D into [1, n]).
                 AbstractTensor x2 = model.makeDenseTensor(1, h);
                 x2.copyFrom(x, 0, 0, h);
                 x.close();

@@ -139,14 +139,18 @@ class JlamaOracleTest {
         int[] ids = prompt(9, spec.vocab(), 9);
         float[][][] a = JlamaOracle.hiddenStates(single, ids);
         float[][][] b = JlamaOracle.hiddenStates(sharded, ids);
-        for (int l = 0; l < a.length; l++) {
-            for (int t = 0; t < a[l].length; t++) {
-                assertTrue(Arrays.equals(a[l][t], b[l][t]), "layer " + l + " token " + t);
+        double[][][] ref = ReferenceForward.load(sharded).hiddenStates(ids);
+        double[][][] refSingle = ReferenceForward.load(single).hiddenStates(ids);
+        for (int l = 0; l < ref.length; l++) {
+            for (int t = 0; t < ref[l].length; t++) {
+                assertTrue(Arrays.equals(ref[l][t], refSingle[l][t]), "same weights read from shards");
             }
         }
-        double[] e = relErrors(b, ReferenceForward.load(sharded).hiddenStates(ids));
-        for (double v : e) {
-            assertTrue(v <= TOL, "rel err " + v);
+        // Not bitwise: Jlama's Panama results vary run to run at float rounding level (~1e-7).
+        for (float[][][] got : new float[][][][] {a, b}) {
+            for (double v : relErrors(got, ref)) {
+                assertTrue(v <= TOL, "rel err " + v);
+            }
         }
     }
 

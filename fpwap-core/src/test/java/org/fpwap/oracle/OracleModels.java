@@ -40,21 +40,25 @@ final class OracleModels {
     }
 
     /** Sizes of a generated model; {@code inter} is ignored for GPT-2 (always 4H). */
-    record Spec(Family family, int hidden, int layers, int heads, int kvHeads, int inter, int vocab, int maxPos, double ropeTheta) {
+    record Spec(Family family, int hidden, int layers, int heads, int kvHeads, int headDim, int inter, int vocab, int maxPos, double ropeTheta) {
 
         /** The default small model of each family (GQA for llama/mistral/gemma, MHA for qwen2/gpt2). */
         static Spec of(Family f) {
             return switch (f) {
-                case LLAMA -> new Spec(f, 64, 3, 4, 2, 128, 96, 128, 10000.0);
-                case MISTRAL -> new Spec(f, 64, 2, 4, 1, 96, 96, 128, 1000000.0);
-                case QWEN2 -> new Spec(f, 64, 2, 4, 4, 96, 96, 128, 10000.0);
-                case GEMMA -> new Spec(f, 64, 2, 4, 1, 128, 96, 128, 10000.0);
-                case GPT2 -> new Spec(f, 64, 2, 4, 4, 256, 96, 128, 0);
+                case LLAMA -> new Spec(f, 64, 3, 4, 2, 16, 128, 96, 128, 10000.0);
+                case MISTRAL -> new Spec(f, 64, 2, 4, 1, 16, 96, 96, 128, 1000000.0);
+                case QWEN2 -> new Spec(f, 64, 2, 4, 4, 16, 96, 96, 128, 10000.0);
+                case GEMMA -> new Spec(f, 64, 2, 4, 1, 16, 128, 96, 128, 10000.0);
+                case GPT2 -> new Spec(f, 64, 2, 4, 4, 16, 256, 96, 128, 0);
             };
         }
 
-        int headDim() {
-            return hidden / heads;
+        Spec withTheta(double theta) {
+            return new Spec(family, hidden, layers, heads, kvHeads, headDim, inter, vocab, maxPos, theta);
+        }
+
+        Spec withHeads(int newHeads, int newKvHeads, int newHeadDim) {
+            return new Spec(family, hidden, layers, newHeads, newKvHeads, newHeadDim, inter, vocab, maxPos, ropeTheta);
         }
     }
 
