@@ -1,0 +1,32 @@
+package org.fpwap.model;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The transformer families fpwap computes exactly. Each is identified by the {@code model_type} key
+ * of a Hugging Face {@code config.json}.
+ */
+public enum ModelFamily {
+    LLAMA("llama"),
+    MISTRAL("mistral"),
+    QWEN2("qwen2"),
+    GEMMA("gemma"),
+    GPT2("gpt2");
+
+    private final String modelType;
+
+    ModelFamily(String modelType) {
+        this.modelType = modelType;
+    }
+
+    /** The {@code model_type} string Hugging Face uses for this family. */
+    public String modelType() {
+        return modelType;
+    }
+
+    /** The family whose {@code model_type} is {@code modelType}, if we support it. */
+    public static Optional<ModelFamily> fromModelType(String modelType) {
+        return Arrays.stream(values()).filter(f -> f.modelType.equals(modelType)).findFirst();
+    }
+}

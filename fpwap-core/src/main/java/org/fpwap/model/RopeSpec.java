@@ -1,0 +1,63 @@
+package org.fpwap.model;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Rotary position embedding parameters (rotate_half convention, as HF Llama).
+ *
+ * @param theta the base ({@code rope_theta})
+ * @param rotaryDim how many leading dimensions of each head rotate (the whole head here)
+ * @param scaling the frequency scaling
+ */
+public record RopeSpec(double theta, int rotaryDim, RopeScaling scaling) {
+    public RopeSpec {
+        requireNonNull(scaling, "scaling is null");
+        if (rotaryDim <= 0 || rotaryDim % 2 != 0) {
+            throw new IllegalArgumentException("rotary dimension must be positive and even, got " + rotaryDim);
+        }
+    }
+
+    /**
+     * The inverse frequencies {@code 1/theta^(2i/d)} for {@code i < d/2}, after scaling, in double
+     * precision (HF computes them in FP32; ours are the exact values that FP32 approximates).
+     */
+    public double[] inverseFrequencies() {
+        int half = rotaryDim / 2;
+        double[] inv = new double[half];
+        for (int i = 0; i < half; i++) {
+            inv[i] = 1.0 / Math.pow(theta, (2.0 * i) / rotaryDim);
+        }
+        return switch (scaling) {
+            case RopeScaling.None n -> inv;
+            case RopeScaling.Linear l -> scaleAll(inv, 1.0 / l.factor());
+            case RopeScaling.Llama3 l -> llama3(inv, l);
+        };
+    }
+
+    private static double[] scaleAll(double[] inv, double by) {
+        double[] out = inv.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] *= by;
+        }
+        return out;
+    }
+
+    private static double[] llama3(double[] inv, RopeScaling.Llama3 s) {
+        double lowFreqWavelen = s.originalMaxPositions() / s.lowFreqFactor();
+        double highFreqWavelen = s.originalMaxPositions() / s.highFreqFactor();
+        double[] out = new double[inv.length];
+        for (int i = 0; i < inv.length; i++) {
+            double wavelen = 2 * Math.PI / inv[i];
+            if (wavelen < highFreqWavelen) {
+                out[i] = inv[i];
+            } else if (wavelen > lowFreqWavelen) {
+                out[i] = inv[i] / s.factor();
+            } else {
+                double smooth = (s.originalMaxPositions() / wavelen - s.lowFreqFactor())
+                        / (s.highFreqFactor() - s.lowFreqFactor());
+                out[i] = (1 - smooth) * inv[i] / s.factor() + smooth * inv[i];
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,91 @@
+package org.fpwap.forward;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.fpwap.model.ModelFamily;
+import org.fpwap.modelgen.RandomModelConfig;
+import org.fpwap.modelgen.RandomModelWriter;
+import org.fpwap.oracle.JlamaOracle;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Per-layer hidden states of fpwap's forward equal Jlama's (an independent implementation) within
+ * 1e-5 relative Frobenius error per sample, for every family and the real stories260K weights, with
+ * prompts of different lengths batched together in one padded microbatch.
+ */
+class JlamaAgreementTest {
+
+    private static final double TOLERANCE = 1e-5;
+
+    @TempDir
+    Path tmp;
+
+    /** Model shapes inside Jlama's limits (FACTS.md): widths multiples of 16, Gemma H=64, GPT-2 MLP 4H. */
+    private static RandomModelConfig oracleShape(ModelFamily family) {
+        RandomModelConfig.Builder b = RandomModelConfig.builder(family).layers(3).vocab(96).maxPositions(128).seed(7);
+        return switch (family) {
+            case LLAMA -> b.dims(64, 4, 2, 16).intermediate(128).build();
+            case MISTRAL -> b.dims(64, 4, 1, 16).intermediate(96).build();
+            case QWEN2 -> b.dims(64, 4, 4, 16).intermediate(96).tiedEmbeddings(true).build();
+            case GEMMA -> b.dims(64, 4, 1, 16).intermediate(128).build();
+            case GPT2 -> b.dims(64, 4, 4, 16).intermediate(256).build();
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(ModelFamily.class)
+    void everyLayerMatchesJlamaForPromptsOfDifferentLengthsBatchedTogether(ModelFamily family) throws Exception {
+        Path dir = tmp.resolve(family.modelType());
+        RandomModelWriter.write(oracleShape(family), dir);
+        assertAgreesWithJlama(dir, prompts(96, 1, 5, 17, 40), family.modelType());
+    }
+
+    @Test
+    void everyLayerOfTheRealStories260kModelMatchesJlama() throws Exception {
+        Path dir = Path.of(System.getProperty("fpwap.shared.dir", "../shared"), "models", "stories260K");
+        Assumptions.assumeTrue(Files.isDirectory(dir), "../shared/models/stories260K is absent; the real-weights check needs it");
+        List<int[]> prompts = prompts(512, 1, 9, 33, 64);
+        for (int[] p : prompts) {
+            p[0] = 1; // BOS, as the model was trained
+        }
+        assertAgreesWithJlama(dir, prompts, "stories260K");
+    }
+
+    private static void assertAgreesWithJlama(Path dir, List<int[]> prompts, String what) {
+        for (PaddingSide side : PaddingSide.values()) {
+            float[][][][] ours = OurForward.hiddenStates(dir, prompts, side);
+            try (JlamaOracle oracle = JlamaOracle.load(dir)) {
+                for (int s = 0; s < prompts.size(); s++) {
+                    float[][][] expected = oracle.hiddenStates(prompts.get(s));
+                    for (int layer = 0; layer < expected.length; layer++) {
+                        double err = OurForward.relativeError(ours[s][layer], expected[layer]);
+                        assertTrue(err <= TOLERANCE, what + " (" + side + " padding) sample " + s + " (" + prompts.get(s).length
+                                + " tokens) hidden_states[" + layer + "]: relative error " + err + " > " + TOLERANCE);
+                    }
+                }
+            }
+        }
+    }
+
+    static List<int[]> prompts(int vocab, int... lengths) {
+        Random random = new Random(1234);
+        List<int[]> out = new ArrayList<>();
+        for (int len : lengths) {
+            int[] p = new int[len];
+            for (int i = 0; i < len; i++) {
+                p[i] = random.nextInt(vocab);
+            }
+            out.add(p);
+        }
+        return out;
+    }
+}
