@@ -1,0 +1,53 @@
+package org.fpwap.callback;
+
+import java.util.List;
+import java.util.Set;
+import org.fpwap.forward.Hook;
+
+/**
+ * A user's view into the sweep: called for every microbatch at the (layer, hook) pairs it selects.
+ * Implementations are called from the sweep's compute thread only, one call at a time.
+ *
+ * <p>A {@link Phase#WRITE} callback must be a deterministic function of the batch it sees (the
+ * sweep's {@code verify} mode calls it again on the naive schedule); a {@link Phase#READ} callback may
+ * keep any state, which it turns into {@link Artifact}s at {@link #onLayerEnd} and {@link #onSweepEnd}.
+ */
+public interface Callback {
+
+    /** The layers to be called at. */
+    LayerSelection layers();
+
+    /** The hooks to be called at, within each selected layer. */
+    Set<Hook> hooks();
+
+    /** READ (observe, emit) or WRITE (may also replace the activation). */
+    default Phase phase() {
+        return Phase.READ;
+    }
+
+    /** A READ callback that sees the activation after this hook's write-backs instead of before. */
+    default boolean readsAfterWrites() {
+        return false;
+    }
+
+    /** A short name for messages, output files and {@code Result} look-ups; unique within a sweep. */
+    default String name() {
+        return getClass().getSimpleName();
+    }
+
+    /** Called once before the first batch. */
+    default void onSweepStart(SweepInfo info) {}
+
+    /** Called for each microbatch at each selected (layer, hook). */
+    CallbackAction onBatch(Batch batch);
+
+    /** Called after the last microbatch of {@code layer}; returns the artifacts that layer produced. */
+    default List<Artifact> onLayerEnd(int layer) {
+        return List.of();
+    }
+
+    /** Called after the last layer; returns sweep-level artifacts. */
+    default List<Artifact> onSweepEnd() {
+        return List.of();
+    }
+}
