@@ -14,18 +14,18 @@ import org.fpwap.safetensors.SafetensorsWriter;
 import org.fpwap.safetensors.TensorInfo;
 
 /** Test helpers that copy a single-file model directory tensor by tensor, renaming or converting on the way. */
-final class CheckpointCopies {
+public final class CheckpointCopies {
 
     private CheckpointCopies() {}
 
     /** One tensor: name, dtype, shape and raw little-endian bytes. */
-    record Entry(String name, DType dtype, long[] shape, byte[] data) {}
+    public record Entry(String name, DType dtype, long[] shape, byte[] data) {}
 
     /**
      * Copies {@code src}'s {@code config.json} and {@code model.safetensors} to {@code dst}, passing every
-     * tensor through {@code f} (which returns the tensor to write).
+     * tensor through {@code f} (which returns the tensor to write, or null to leave it out).
      */
-    static Path rewrite(Path src, Path dst, UnaryOperator<Entry> f) {
+    public static Path rewrite(Path src, Path dst, UnaryOperator<Entry> f) {
         try {
             Files.createDirectories(dst);
             Files.copy(src.resolve("config.json"), dst.resolve("config.json"));
@@ -33,7 +33,9 @@ final class CheckpointCopies {
             try (SafetensorsFile file = SafetensorsFile.open(src.resolve("model.safetensors"))) {
                 for (TensorInfo t : file.tensors()) {
                     Entry e = f.apply(new Entry(t.name(), t.dtype(), t.shape(), file.data(t).toArray(ValueLayout.JAVA_BYTE)));
-                    writer.add(e.name(), e.dtype(), e.shape(), e.data());
+                    if (e != null) {
+                        writer.add(e.name(), e.dtype(), e.shape(), e.data());
+                    }
                 }
             }
             writer.write();
@@ -47,7 +49,7 @@ final class CheckpointCopies {
      * The exact FP32 value of every BF16 / F16 element, widened here in plain Java: BF16 is the top
      * half of an FP32 ({@code bits << 16}); F16 goes through {@link Float#float16ToFloat}.
      */
-    static Entry widenToF32(Entry e) {
+    public static Entry widenToF32(Entry e) {
         ByteBuffer in = ByteBuffer.wrap(e.data()).order(ByteOrder.LITTLE_ENDIAN);
         int n = e.data().length / 2;
         ByteBuffer out = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
