@@ -31,8 +31,18 @@ import java.util.Map;
  * </ul>
  * Activations: {@code silu}, {@code gelu_pytorch_tanh}/{@code gelu_new} (tanh approximation) and
  * {@code gelu} (the exact erf form, as Hugging Face defines it).
+ *
+ * <p>Also honoured, written from the HF definitions (not from the project's code):
+ * <ul>
+ *   <li>Mistral {@code sliding_window} W: query {@code i} attends key {@code j} iff {@code j <= i} and
+ *       {@code i - j < W}; the key absent means HF {@code MistralConfig}'s default 4096, {@code null} means
+ *       no window.</li>
+ *   <li>{@code rope_scaling} {@code linear} ({@code inv_freq / factor}) and {@code llama3} (HF
+ *       {@code _compute_llama3_parameters}); any other type throws.</li>
+ *   <li>GPT-2 tensor names with or without the {@code transformer.} prefix.</li>
+ * </ul>
  */
-final class ReferenceForward {
+public final class ReferenceForward {
 
     private final String family;
     private final Map<String, SafetensorsF32.Tensor> w;
@@ -45,6 +55,12 @@ final class ReferenceForward {
     private final double eps;
     private final double theta;
     private final String act;
+    /** Sliding window W, or {@code Integer.MAX_VALUE} for full causal attention. */
+    private final int window;
+    /** Per-pair inverse frequencies after {@code rope_scaling} (null for GPT-2). */
+    private final double[] invFreq;
+    /** GPT-2 tensor name prefix ({@code "transformer."} or empty). */
+    private final String gpt2Prefix;
 
     private ReferenceForward(Path dir) throws IOException {
         JsonObject c = new Gson().fromJson(Files.readString(dir.resolve("config.json")), JsonObject.class);
@@ -60,6 +76,9 @@ final class ReferenceForward {
             eps = c.has("layer_norm_epsilon") ? c.get("layer_norm_epsilon").getAsDouble() : 1e-5;
             theta = 0;
             act = str(c, "activation_function", "gelu_new");
+            window = Integer.MAX_VALUE;
+            invFreq = null;
+            gpt2Prefix = w.containsKey("transformer.wte.weight") ? "transformer." : "";
         } else {
             hidden = c.get("hidden_size").getAsInt();
             layers = c.get("num_hidden_layers").getAsInt();
@@ -71,7 +90,64 @@ final class ReferenceForward {
             theta = c.has("rope_theta") ? c.get("rope_theta").getAsDouble() : 10000.0;
             String a = family.equals("gemma") ? str(c, "hidden_activation", null) : null;
             act = a != null ? a : str(c, "hidden_act", "silu");
+            if (family.equals("mistral")) {
+                JsonElement sw = c.get("sliding_window");
+                window = sw == null ? 4096 : sw.isJsonNull() ? Integer.MAX_VALUE : sw.getAsInt();
+            } else {
+                window = Integer.MAX_VALUE;
+            }
+            invFreq = scaledInverseFrequencies(theta, headDim, c.get("rope_scaling"));
+            gpt2Prefix = "";
         }
+    }
+
+    /**
+     * {@code inv_freq_i = 1 / theta^(2i/d)}, then HF's {@code rope_scaling}: {@code linear} divides by
+     * {@code factor}; {@code llama3} keeps wavelengths below {@code orig / high_freq_factor}, divides
+     * those above {@code orig / low_freq_factor} by {@code factor} and blends in between with
+     * {@code smooth = (orig / wavelen - low) / (high - low)}.
+     */
+    static double[] scaledInverseFrequencies(double theta, int dim, JsonElement scaling) {
+        double[] inv = new double[dim / 2];
+        for (int i = 0; i < inv.length; i++) {
+            inv[i] = 1.0 / Math.pow(theta, (2.0 * i) / dim);
+        }
+        if (scaling == null || scaling.isJsonNull()) {
+            return inv;
+        }
+        JsonObject s = scaling.getAsJsonObject();
+        String type = s.has("rope_type") ? s.get("rope_type").getAsString() : s.get("type").getAsString();
+        switch (type) {
+            case "default" -> { }
+            case "linear" -> {
+                double factor = s.get("factor").getAsDouble();
+                for (int i = 0; i < inv.length; i++) {
+                    inv[i] = inv[i] / factor;
+                }
+            }
+            case "llama3" -> {
+                double factor = s.get("factor").getAsDouble();
+                double low = s.get("low_freq_factor").getAsDouble();
+                double high = s.get("high_freq_factor").getAsDouble();
+                double orig = s.get("original_max_position_embeddings").getAsDouble();
+                double lowFreqWavelen = orig / low;
+                double highFreqWavelen = orig / high;
+                for (int i = 0; i < inv.length; i++) {
+                    double wavelen = 2 * Math.PI / inv[i];
+                    if (wavelen < highFreqWavelen) {
+                        continue;
+                    }
+                    if (wavelen > lowFreqWavelen) {
+                        inv[i] = inv[i] / factor;
+                    } else {
+                        double smooth = (orig / wavelen - low) / (high - low);
+                        inv[i] = (1 - smooth) * inv[i] / factor + smooth * inv[i];
+                    }
+                }
+            }
+            default -> throw new UnsupportedOperationException("rope_scaling type " + type);
+        }
+        return inv;
     }
 
     private static String str(JsonObject c, String key, String dflt) {
@@ -80,20 +156,20 @@ final class ReferenceForward {
     }
 
     /** Loads the model in {@code dir} (config.json + F32 safetensors). */
-    static ReferenceForward load(Path dir) throws IOException {
+    public static ReferenceForward load(Path dir) throws IOException {
         return new ReferenceForward(dir);
     }
 
-    int numLayers() {
+    public int numLayers() {
         return layers;
     }
 
-    int hiddenSize() {
+    public int hiddenSize() {
         return hidden;
     }
 
     /** {@code [numLayers + 1][T][H]}: embeddings, then the output of every block (no final norm). */
-    double[][][] hiddenStates(int[] ids) {
+    public double[][][] hiddenStates(int[] ids) {
         return family.equals("gpt2") ? gpt2(ids) : llamaLike(ids);
     }
 
@@ -169,8 +245,7 @@ final class ReferenceForward {
         for (int h = 0; h < nHeads; h++) {
             int o = h * headDim;
             for (int i = 0; i < half; i++) {
-                double invFreq = 1.0 / Math.pow(theta, (2.0 * i) / headDim);
-                double ang = pos * invFreq;
+                double ang = pos * invFreq[i];
                 double c = Math.cos(ang);
                 double s = Math.sin(ang);
                 double a = v[o + i];
@@ -191,9 +266,10 @@ final class ReferenceForward {
             for (int h = 0; h < nHeads; h++) {
                 int qo = h * headDim;
                 int ko = (h / group) * headDim;
+                int first = window == Integer.MAX_VALUE ? 0 : Math.max(0, i - window + 1);
                 double[] s = new double[i + 1];
                 double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j <= i; j++) {
+                for (int j = first; j <= i; j++) {
                     double dot = 0;
                     for (int d = 0; d < headDim; d++) {
                         dot += q[i][qo + d] * k[j][ko + d];
@@ -202,11 +278,11 @@ final class ReferenceForward {
                     max = Math.max(max, s[j]);
                 }
                 double sum = 0;
-                for (int j = 0; j <= i; j++) {
+                for (int j = first; j <= i; j++) {
                     s[j] = Math.exp(s[j] - max);
                     sum += s[j];
                 }
-                for (int j = 0; j <= i; j++) {
+                for (int j = first; j <= i; j++) {
                     double p = s[j] / sum;
                     for (int d = 0; d < headDim; d++) {
                         out[i][qo + d] += p * v[j][ko + d];
@@ -223,8 +299,8 @@ final class ReferenceForward {
         int t = ids.length;
         double[][][] out = new double[layers + 1][][];
         double[][] x = new double[t][hidden];
-        SafetensorsF32.Tensor wte = w.get("wte.weight");
-        SafetensorsF32.Tensor wpe = w.get("wpe.weight");
+        SafetensorsF32.Tensor wte = w.get(gpt2Prefix + "wte.weight");
+        SafetensorsF32.Tensor wpe = w.get(gpt2Prefix + "wpe.weight");
         for (int i = 0; i < t; i++) {
             for (int h = 0; h < hidden; h++) {
                 x[i][h] = (double) wte.data()[ids[i] * hidden + h] + wpe.data()[i * hidden + h];
@@ -232,7 +308,7 @@ final class ReferenceForward {
         }
         out[0] = copy(x);
         for (int l = 0; l < layers; l++) {
-            String p = "h." + l + ".";
+            String p = gpt2Prefix + "h." + l + ".";
             double[][] q = new double[t][];
             double[][] k = new double[t][];
             double[][] v = new double[t][];
