@@ -39,21 +39,17 @@ public final class ModelConfigReader {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
-        JsonElement root;
-        try {
-            root = JsonParser.parseString(text);
-        } catch (JsonParseException e) {
-            throw new ModelConfigException(file, "not valid JSON: " + e.getMessage());
-        }
-        if (!root.isJsonObject()) {
-            throw new ModelConfigException(file, "expected a JSON object, got " + root);
-        }
-        return new ModelConfigReader(file, root.getAsJsonObject()).spec();
+        return parse(file, text);
     }
 
     /** Parses config JSON text (for tests and for configs held in memory). */
     public static ModelSpec parse(Path nameForErrors, String jsonText) {
-        JsonElement root = JsonParser.parseString(jsonText);
+        JsonElement root;
+        try {
+            root = JsonParser.parseString(jsonText);
+        } catch (JsonParseException e) {
+            throw new ModelConfigException(nameForErrors, "not valid JSON: " + e.getMessage());
+        }
         if (!root.isJsonObject()) {
             throw new ModelConfigException(nameForErrors, "expected a JSON object, got " + root);
         }
