@@ -1,0 +1,120 @@
+package org.fpwap.buffer;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Page-cache hints for a mapped file, as Lucene's {@code MMapDirectory} gives them: {@code madvise}
+ * through FFM where the platform has it, a no-op everywhere else.
+ *
+ * <p>Advice is only ever a hint: failures (no native access granted, no libc symbol, an error code
+ * from the kernel) are swallowed, because reading the pages on first touch is always correct.
+ */
+abstract sealed class PageAdvice {
+    /** {@code MADV_WILLNEED} on Linux and macOS alike. */
+    private static final int MADV_WILLNEED = 3;
+
+    private static final PageAdvice INSTANCE = load();
+
+    /**
+     * Returns the advice available on this platform.
+     *
+     * @return {@code madvise}-backed advice, or a no-op
+     */
+    static PageAdvice platform() {
+        return INSTANCE;
+    }
+
+    /**
+     * Asks the kernel to start reading {@code [offset, offset + length)} of a mapping in the background.
+     *
+     * @param mapping a mapped file segment
+     * @param offset byte offset in the mapping
+     * @param length bytes
+     */
+    abstract void willNeed(MemorySegment mapping, long offset, long length);
+
+    /**
+     * Tells whether advice reaches the kernel.
+     *
+     * @return false for the no-op fallback
+     */
+    abstract boolean isNative();
+
+    private static PageAdvice load() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        if (!os.contains("linux") && !os.contains("mac")) {
+            return new NoOp();
+        }
+        try {
+            Linker linker = Linker.nativeLinker();
+            SymbolLookup libc = linker.defaultLookup();
+            Optional<MemorySegment> madvise = libc.find("madvise");
+            Optional<MemorySegment> getpagesize = libc.find("getpagesize");
+            if (madvise.isEmpty() || getpagesize.isEmpty()) {
+                return new NoOp();
+            }
+            MethodHandle pageSizeHandle = linker.downcallHandle(getpagesize.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            MethodHandle madviseHandle = linker.downcallHandle(madvise.get(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+            int pageSize = (int) pageSizeHandle.invokeExact();
+            if (pageSize <= 0 || Integer.bitCount(pageSize) != 1) {
+                return new NoOp();
+            }
+            return new Madvise(madviseHandle, pageSize);
+        } catch (Throwable e) {
+            // Native access denied (IllegalCallerException), unsupported linker, anything else:
+            // advice is optional, so fall back silently.
+            return new NoOp();
+        }
+    }
+
+    static final class NoOp extends PageAdvice {
+        @Override
+        void willNeed(MemorySegment mapping, long offset, long length) {
+            // Pages are read on first touch.
+        }
+
+        @Override
+        boolean isNative() {
+            return false;
+        }
+    }
+
+    static final class Madvise extends PageAdvice {
+        private final MethodHandle madvise;
+        private final long pageMask;
+
+        Madvise(MethodHandle madvise, int pageSize) {
+            this.madvise = madvise;
+            this.pageMask = pageSize - 1L;
+        }
+
+        @Override
+        void willNeed(MemorySegment mapping, long offset, long length) {
+            if (length <= 0) {
+                return;
+            }
+            // madvise needs a page-aligned start; the mapping itself starts on a page boundary.
+            long start = mapping.address() + offset;
+            long alignedStart = start & ~pageMask;
+            long alignedLength = length + (start - alignedStart);
+            try {
+                int ignored = (int) madvise.invokeExact(MemorySegment.ofAddress(alignedStart), alignedLength, MADV_WILLNEED);
+            } catch (Throwable e) {
+                // A hint that fails changes nothing.
+            }
+        }
+
+        @Override
+        boolean isNative() {
+            return true;
+        }
+    }
+}
