@@ -29,14 +29,27 @@ public final class Embedder {
 
     /** {@code [B, T, H]} FP32 in {@code manager}; pad slots hold token 0's row and are never read. */
     public NDArray embed(Microbatch mb, NDManager manager) {
-        int h = spec.hiddenSize();
         int[] ids = mb.paddedTokens();
-        int[] pos = mb.positions();
-        float[] out = new float[ids.length * h];
+        float[] out = new float[ids.length * spec.hiddenSize()];
+        embedRows(ids, mb.positions(), out, 0);
+        return manager.create(out, new Shape(mb.size(), mb.width(), spec.hiddenSize()));
+    }
+
+    /** One sample's {@code [len, H]} rows (positions 0..len-1) into {@code out[from..]}. */
+    public void embedSample(int[] tokens, float[] out, int from) {
+        int[] positions = new int[tokens.length];
+        for (int i = 0; i < positions.length; i++) {
+            positions[i] = i;
+        }
+        embedRows(tokens, positions, out, from);
+    }
+
+    private void embedRows(int[] ids, int[] pos, float[] out, int from) {
+        int h = spec.hiddenSize();
         float[] positionRow = positions.isPresent() ? new float[h] : null;
         float scale = spec.embeddingScale();
         for (int slot = 0; slot < ids.length; slot++) {
-            int base = slot * h;
+            int base = from + slot * h;
             tokens.copyRow(ids[slot], out, base);
             if (scale != 1.0f) {
                 for (int i = 0; i < h; i++) {
@@ -50,6 +63,5 @@ public final class Embedder {
                 }
             }
         }
-        return manager.create(out, new Shape(mb.size(), mb.width(), h));
     }
 }

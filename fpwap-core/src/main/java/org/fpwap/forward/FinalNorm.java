@@ -12,6 +12,17 @@ public final class FinalNorm {
 
     private FinalNorm() {}
 
+    /**
+     * Wraps {@code hooks} so that the last model layer's {@code residual_post} is normalised before the
+     * hooks see it (the forward's output there is not used again, so normalising it changes nothing else).
+     */
+    public static HookHandler around(ModelSpec spec, NormWeights weights, HookHandler hooks) {
+        int last = spec.numLayers() - 1;
+        return (layer, hook, activation) -> layer == last && hook == Hook.RESIDUAL_POST
+                ? hooks.at(layer, hook, apply(spec, weights, activation))
+                : hooks.at(layer, hook, activation);
+    }
+
     /** Normalises {@code x} {@code [.., H]} with the final norm's weights; the result attaches to x's manager. */
     public static NDArray apply(ModelSpec spec, NormWeights weights, NDArray x) {
         return Norms.apply(spec.norm(), x, weights.weight(), weights.bias().orElse(null), spec.normEps());

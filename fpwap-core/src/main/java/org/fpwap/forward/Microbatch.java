@@ -23,27 +23,42 @@ public final class Microbatch {
      * @param side where pads go
      */
     public Microbatch(long[] sampleIds, List<int[]> tokens, PaddingSide side) {
+        this(sampleIds, tokens.stream().mapToInt(t -> t.length).toArray(), side, tokens);
+    }
+
+    private Microbatch(long[] sampleIds, int[] lengths, PaddingSide side, List<int[]> tokens) {
         requireNonNull(side, "side is null");
-        if (sampleIds.length != tokens.size() || tokens.isEmpty()) {
-            throw new IllegalArgumentException("need one non-empty token list per sample id, got "
-                    + sampleIds.length + " ids and " + tokens.size() + " token lists");
+        if (sampleIds.length != lengths.length || lengths.length == 0) {
+            throw new IllegalArgumentException("need one non-empty sample per id, got "
+                    + sampleIds.length + " ids and " + lengths.length + " samples");
         }
         this.sampleIds = sampleIds.clone();
         this.side = side;
-        this.lengths = new int[tokens.size()];
+        this.lengths = lengths.clone();
         int max = 0;
         for (int b = 0; b < lengths.length; b++) {
-            lengths[b] = tokens.get(b).length;
-            if (lengths[b] == 0) {
+            if (lengths[b] <= 0) {
                 throw new IllegalArgumentException("sample " + sampleIds[b] + " has no tokens");
             }
             max = Math.max(max, lengths[b]);
         }
         this.width = max;
-        this.paddedTokens = new int[lengths.length * width];
-        for (int b = 0; b < lengths.length; b++) {
-            System.arraycopy(tokens.get(b), 0, paddedTokens, b * width + offset(b), lengths[b]);
+        if (tokens == null) {
+            this.paddedTokens = null;
+        } else {
+            this.paddedTokens = new int[lengths.length * width];
+            for (int b = 0; b < lengths.length; b++) {
+                System.arraycopy(tokens.get(b), 0, paddedTokens, b * width + offset(b), lengths[b]);
+            }
         }
+    }
+
+    /**
+     * A microbatch known only by its samples' lengths: the layer-streaming engine reads activations from
+     * the residual buffer and never needs the token ids again.
+     */
+    public static Microbatch ofLengths(long[] sampleIds, int[] lengths, PaddingSide side) {
+        return new Microbatch(sampleIds, lengths, side, null);
     }
 
     /** Number of samples B. */
@@ -95,8 +110,11 @@ public final class Microbatch {
         return n;
     }
 
-    /** Token ids {@code [B*T]} row-major, pads = 0. */
+    /** Token ids {@code [B*T]} row-major, pads = 0; only for microbatches built from tokens. */
     public int[] paddedTokens() {
+        if (paddedTokens == null) {
+            throw new IllegalStateException("this microbatch was built from lengths only and has no token ids");
+        }
         return paddedTokens.clone();
     }
 

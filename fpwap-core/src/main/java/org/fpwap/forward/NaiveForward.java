@@ -49,26 +49,12 @@ public final class NaiveForward {
         try (NDManager scope = manager.newSubManager()) {
             ForwardContext ctx = ForwardContext.create(spec, mb, scope);
             NDArray hidden = embedder.embed(mb, scope);
-            int lastModelLayer = spec.numLayers() - 1;
+            HookHandler handler = finalNorm.map(norm -> FinalNorm.around(spec, norm, hooks)).orElse(hooks);
             for (LayerWeights w : layers) {
-                HookHandler handler = hooks;
-                if (w.layer() == lastModelLayer && finalNorm.isPresent()) {
-                    handler = withFinalNorm(hooks, lastModelLayer);
-                }
                 NDArray next = block.forward(w, hidden, ctx, handler);
                 hidden.close();
                 hidden = next;
             }
         }
-    }
-
-    private HookHandler withFinalNorm(HookHandler hooks, int lastLayer) {
-        NormWeights norm = finalNorm.orElseThrow();
-        return (layer, hook, activation) -> {
-            if (layer == lastLayer && hook == Hook.RESIDUAL_POST) {
-                return hooks.at(layer, hook, FinalNorm.apply(spec, norm, activation));
-            }
-            return hooks.at(layer, hook, activation);
-        };
     }
 }

@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import java.lang.foreign.Arena;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
@@ -13,19 +12,24 @@ import org.fpwap.model.LayerTensor;
 
 /**
  * One transformer block's weights as FP32 tensors on the compute device. Owns the NDManager the
- * tensors live in and, when the weights were widened or copied, the off-heap memory behind them;
- * {@link #close()} frees both, tensors first (an NDArray must never outlive the memory it wraps).
+ * tensors live in and the off-heap memory behind them (its own Arena, or a prefetch staging slot that
+ * it hands back); {@link #close()} frees both, tensors first (an NDArray must never outlive the memory
+ * it wraps).
  */
 public final class LayerWeights implements AutoCloseable {
 
     private final int layer;
     private final Map<LayerTensor, NDArray> tensors;
     private final NDManager manager;
-    private final Arena backing;
+    private final AutoCloseable backing;
     private final long bytesRead;
     private boolean closed;
 
-    LayerWeights(int layer, Map<LayerTensor, NDArray> tensors, NDManager manager, Arena backing, long bytesRead) {
+    /**
+     * @param backing what frees the memory behind the tensors (an Arena, or a staging slot's release),
+     *     closed after the tensors; may be null when the tensors wrap memory owned elsewhere
+     */
+    LayerWeights(int layer, Map<LayerTensor, NDArray> tensors, NDManager manager, AutoCloseable backing, long bytesRead) {
         this.layer = layer;
         this.tensors = Collections.unmodifiableMap(new EnumMap<>(tensors));
         this.manager = requireNonNull(manager, "manager is null");
@@ -67,7 +71,11 @@ public final class LayerWeights implements AutoCloseable {
             manager.close();
         } finally {
             if (backing != null) {
-                backing.close();
+                try {
+                    backing.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot release layer " + layer + "'s weight memory", e);
+                }
             }
         }
     }

@@ -25,9 +25,10 @@ import org.fpwap.safetensors.TensorInfo;
 import org.fpwap.safetensors.Widening;
 
 /**
- * Turns checkpoint tensors into FP32 device tensors. F32 tensors on 4-byte-aligned offsets are wrapped
- * in place (zero copy on CPU); BF16 and F16 are widened exactly in Java into off-heap memory the
- * returned {@link LayerWeights} owns. DJL never sees a 16-bit float type (its JNI has no BF16).
+ * Turns checkpoint tensors into FP32 device tensors in two steps: {@link #stage} decodes a block's
+ * tensors into an FP32 buffer (exact widening of BF16/F16 in Java; pure memory work, safe on a prefetch
+ * thread), and {@link #wrap} makes device tensors of that buffer (zero copy on CPU). DJL never sees a
+ * 16-bit float type (its JNI has no BF16).
  */
 public final class WeightLoader {
 
@@ -47,30 +48,76 @@ public final class WeightLoader {
         return names;
     }
 
-    /** Loads block {@code layer}'s weights into a new sub-manager of {@code parent}. */
+    /** The FP32 staging layout of block {@code layer} (the same size for every block). */
+    public LayerLayout layout(int layer) {
+        return LayerLayout.of(layer, names.layer(layer));
+    }
+
+    /**
+     * Loads block {@code layer}'s weights into memory this call allocates and the returned weights own
+     * (the simple path: no prefetch, no reused staging).
+     */
     public LayerWeights loadLayer(int layer, NDManager parent) {
-        Map<LayerTensor, TensorRef> refs = names.layer(layer);
+        LayerLayout layout = layout(layer);
+        Arena arena = Arena.ofShared();
+        boolean success = false;
+        try {
+            MemorySegment buffer = arena.allocate(Math.max(1, layout.bytes()), LayerLayout.ALIGNMENT);
+            long bytes = stage(layout, buffer);
+            LayerWeights weights = wrap(layout, buffer, bytes, parent, arena);
+            success = true;
+            return weights;
+        } finally {
+            if (!success) {
+                arena.close();
+            }
+        }
+    }
+
+    /**
+     * Reads block {@code layout.layer()}'s tensors from the checkpoint and decodes them to FP32 into
+     * {@code buffer} (at least {@code layout.bytes()} long). Pure Java, no DJL: safe on a worker thread.
+     *
+     * @return the checkpoint bytes read
+     */
+    public long stage(LayerLayout layout, MemorySegment buffer) {
+        if (buffer.byteSize() < layout.bytes()) {
+            throw new IllegalArgumentException("staging buffer of " + buffer.byteSize() + " bytes cannot hold layer "
+                    + layout.layer() + " (" + layout.bytes() + " bytes)");
+        }
+        long bytes = 0;
+        for (Map.Entry<LayerTensor, TensorRef> e : layout.refs().entrySet()) {
+            TensorRef ref = e.getValue();
+            TensorInfo info = checked(ref, "layer " + layout.layer());
+            boolean onePlus = spec.norm() == NormKind.RMS_ONE_PLUS_WEIGHT
+                    && (e.getKey() == LayerTensor.ATTN_NORM_WEIGHT || e.getKey() == LayerTensor.MLP_NORM_WEIGHT);
+            decode(ref, info, buffer.asSlice(layout.offsets().get(e.getKey()), ref.elementCount() * Float.BYTES), onePlus);
+            bytes += info.byteLength();
+        }
+        return bytes;
+    }
+
+    /**
+     * Wraps a staged buffer as device tensors in a new sub-manager of {@code parent}. On CPU the tensors
+     * point into {@code buffer} (no copy); elsewhere they are uploaded. {@code release} runs when the
+     * returned weights are closed, after their tensors are freed.
+     */
+    public LayerWeights wrap(LayerLayout layout, MemorySegment buffer, long bytesRead, NDManager parent, AutoCloseable release) {
         NDManager manager = parent.newSubManager();
-        Arena backing = Arena.ofShared();
         boolean success = false;
         try {
             Map<LayerTensor, NDArray> tensors = new EnumMap<>(LayerTensor.class);
-            long bytes = 0;
-            for (Map.Entry<LayerTensor, TensorRef> e : refs.entrySet()) {
+            for (Map.Entry<LayerTensor, TensorRef> e : layout.refs().entrySet()) {
                 TensorRef ref = e.getValue();
-                TensorInfo info = checked(ref, "layer " + layer);
-                boolean onePlus = spec.norm() == NormKind.RMS_ONE_PLUS_WEIGHT
-                        && (e.getKey() == LayerTensor.ATTN_NORM_WEIGHT || e.getKey() == LayerTensor.MLP_NORM_WEIGHT);
-                tensors.put(e.getKey(), toDevice(ref, info, manager, backing, onePlus));
-                bytes += info.byteLength();
+                MemorySegment fp32 = buffer.asSlice(layout.offsets().get(e.getKey()), ref.elementCount() * Float.BYTES);
+                tensors.put(e.getKey(), create(manager, fp32, ref));
             }
-            LayerWeights weights = new LayerWeights(layer, tensors, manager, backing, bytes);
+            LayerWeights weights = new LayerWeights(layout.layer(), tensors, manager, release, bytesRead);
             success = true;
             return weights;
         } finally {
             if (!success) {
                 manager.close();
-                backing.close();
             }
         }
     }
@@ -82,13 +129,19 @@ public final class WeightLoader {
         Arena backing = Arena.ofShared();
         boolean success = false;
         try {
-            boolean onePlus = spec.norm() == NormKind.RMS_ONE_PLUS_WEIGHT;
-            TensorRef w = refs.get("weight");
-            NDArray weight = toDevice(w, checked(w, "the final norm"), manager, backing, onePlus);
+            NDArray weight = null;
             NDArray bias = null;
-            if (refs.containsKey("bias")) {
-                TensorRef b = refs.get("bias");
-                bias = toDevice(b, checked(b, "the final norm"), manager, backing, false);
+            for (Map.Entry<String, TensorRef> e : refs.entrySet()) {
+                TensorRef ref = e.getValue();
+                boolean isWeight = e.getKey().equals("weight");
+                MemorySegment fp32 = backing.allocate(ref.elementCount() * Float.BYTES, LayerLayout.ALIGNMENT);
+                decode(ref, checked(ref, "the final norm"), fp32, isWeight && spec.norm() == NormKind.RMS_ONE_PLUS_WEIGHT);
+                NDArray array = create(manager, fp32, ref);
+                if (isWeight) {
+                    weight = array;
+                } else {
+                    bias = array;
+                }
             }
             NormWeights result = new NormWeights(weight, Optional.ofNullable(bias), manager, backing);
             success = true;
@@ -135,25 +188,23 @@ public final class WeightLoader {
         return info;
     }
 
-    private NDArray toDevice(TensorRef ref, TensorInfo info, NDManager manager, Arena backing, boolean onePlusWeight) {
+    /** Decodes one checkpoint tensor to FP32 into {@code dst} (exact widening for BF16/F16). */
+    private void decode(TensorRef ref, TensorInfo info, MemorySegment dst, boolean onePlusWeight) {
         MemorySegment src = checkpoint.data(ref.name());
-        Shape shape = new Shape(ref.shape());
         long count = ref.elementCount();
-        boolean wrapInPlace = info.dtype() == DType.F32 && !onePlusWeight && src.address() % Float.BYTES == 0;
-        MemorySegment fp32 = src;
-        if (!wrapInPlace) {
-            fp32 = backing.allocate(count * Float.BYTES, 64);
-            switch (info.dtype()) {
-                case F32 -> Widening.f32Copy(src, 0, fp32, 0, count);
-                case BF16 -> Widening.bf16ToF32(src, 0, fp32, 0, count);
-                case F16 -> Widening.f16ToF32(src, 0, fp32, 0, count);
-                default -> throw new IllegalStateException("unreachable: dtype checked above");
-            }
-            if (onePlusWeight) {
-                addOne(fp32, count);
-            }
+        switch (info.dtype()) {
+            case F32 -> Widening.f32Copy(src, 0, dst, 0, count);
+            case BF16 -> Widening.bf16ToF32(src, 0, dst, 0, count);
+            case F16 -> Widening.f16ToF32(src, 0, dst, 0, count);
+            default -> throw new IllegalStateException("unreachable: dtype checked before decoding");
         }
-        return manager.create(fp32.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), shape, DataType.FLOAT32);
+        if (onePlusWeight) {
+            addOne(dst, count);
+        }
+    }
+
+    private static NDArray create(NDManager manager, MemorySegment fp32, TensorRef ref) {
+        return manager.create(fp32.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), new Shape(ref.shape()), DataType.FLOAT32);
     }
 
     /** Gemma stores norm weights as offsets from one; HF adds the one in FP32 at run time, as we do here once. */

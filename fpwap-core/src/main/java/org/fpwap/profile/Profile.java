@@ -1,0 +1,79 @@
+package org.fpwap.profile;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.util.List;
+
+/**
+ * Where a sweep's time and bytes went. Cheap enough to be always on: a handful of clock reads and
+ * counter updates per microbatch.
+ *
+ * @param tokens real tokens processed
+ * @param wallSeconds wall-clock time of the run
+ * @param embedSeconds time of the embedding pass
+ * @param weightBytesRead checkpoint bytes read for all layers
+ * @param residualBytesRead residual-buffer bytes read
+ * @param residualBytesWritten residual-buffer bytes written
+ * @param emittedBytes bytes of emits stored
+ * @param layers per-layer breakdown, in layer order
+ */
+public record Profile(long tokens, double wallSeconds, double embedSeconds, long weightBytesRead, long residualBytesRead,
+        long residualBytesWritten, long emittedBytes, List<LayerProfile> layers) {
+
+    public Profile {
+        layers = List.copyOf(layers);
+    }
+
+    /** Real tokens per second of wall time. */
+    public double tokensPerSecond() {
+        return wallSeconds > 0 ? tokens / wallSeconds : 0;
+    }
+
+    /** The JSON written as {@code profile.json}. */
+    public String toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("tokens", tokens);
+        o.addProperty("wall_s", wallSeconds);
+        o.addProperty("tok_per_s", tokensPerSecond());
+        o.addProperty("embed_s", embedSeconds);
+        o.addProperty("weight_bytes_read", weightBytesRead);
+        o.addProperty("residual_bytes_read", residualBytesRead);
+        o.addProperty("residual_bytes_written", residualBytesWritten);
+        o.addProperty("emitted_bytes", emittedBytes);
+        JsonArray array = new JsonArray();
+        for (LayerProfile l : layers) {
+            JsonObject j = new JsonObject();
+            j.addProperty("layer", l.layer());
+            j.addProperty("load_s", l.loadSeconds());
+            j.addProperty("load_wait_s", l.loadWaitSeconds());
+            j.addProperty("forward_s", l.forwardSeconds());
+            j.addProperty("callbacks_s", l.callbackSeconds());
+            j.addProperty("io_s", l.ioSeconds());
+            j.addProperty("weight_bytes_read", l.weightBytesRead());
+            array.add(j);
+        }
+        o.add("layers", array);
+        return new GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n";
+    }
+
+    /** A few lines for a terminal. */
+    public String summary() {
+        double load = 0;
+        double wait = 0;
+        double forward = 0;
+        double callbacks = 0;
+        double io = 0;
+        for (LayerProfile l : layers) {
+            load += l.loadSeconds();
+            wait += l.loadWaitSeconds();
+            forward += l.forwardSeconds();
+            callbacks += l.callbackSeconds();
+            io += l.ioSeconds();
+        }
+        return String.format("%,d tokens in %.2f s (%,.0f tok/s); embed %.2f s, forward %.2f s, callbacks %.2f s, "
+                        + "residual I/O %.2f s, weight load %.2f s (waited %.2f s); weights read %,d B, residual %,d B read / %,d B written, emitted %,d B",
+                tokens, wallSeconds, tokensPerSecond(), embedSeconds, forward, callbacks, io, load, wait, weightBytesRead,
+                residualBytesRead, residualBytesWritten, emittedBytes);
+    }
+}

@@ -1,0 +1,180 @@
+package org.fpwap.sweep;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.fpwap.callback.Batch;
+import org.fpwap.callback.Callback;
+import org.fpwap.callback.CallbackAction;
+import org.fpwap.callback.Phase;
+import org.fpwap.dataset.DatasetSummary;
+import org.fpwap.forward.Hook;
+import org.fpwap.forward.HookHandler;
+import org.fpwap.forward.Microbatch;
+import org.fpwap.profile.ProfileRecorder;
+import org.fpwap.result.EmitStream;
+import org.fpwap.result.EmitWriter;
+
+/**
+ * Calls the callbacks subscribed to each (layer, hook), in the documented order: WRITE callbacks in
+ * registration order, each seeing the previous write; then READ callbacks, which see the activation as
+ * it was before any write unless they read after writes. Checks write-backs (shape, finite values at real
+ * tokens) and stores emits in dataset order.
+ */
+final class CallbackDispatcher implements AutoCloseable {
+
+    private final List<Subscription> subscriptions;
+    private final DatasetSummary dataset;
+    private final Path emitDir;
+    private final ProfileRecorder profile;
+    private final boolean storeEmits;
+    private final Map<EmitStream, EmitWriter> writers = new LinkedHashMap<>();
+
+    /**
+     * @param subscriptions each callback with the layers it resolved to
+     * @param emitDir where emit files are written
+     * @param storeEmits false to call only WRITE callbacks and store nothing (the verify pass)
+     */
+    CallbackDispatcher(List<Subscription> subscriptions, DatasetSummary dataset, Path emitDir, ProfileRecorder profile,
+            boolean storeEmits) {
+        this.subscriptions = List.copyOf(subscriptions);
+        this.dataset = requireNonNull(dataset, "dataset is null");
+        this.emitDir = requireNonNull(emitDir, "emitDir is null");
+        this.profile = requireNonNull(profile, "profile is null");
+        this.storeEmits = storeEmits;
+    }
+
+    /** The hook handler for microbatch {@code mb}. */
+    HookHandler handler(Microbatch mb) {
+        OptionalLong[] labels = new OptionalLong[mb.size()];
+        for (int b = 0; b < labels.length; b++) {
+            labels[b] = dataset.label(Math.toIntExact(mb.sampleId(b)));
+        }
+        return (layer, hook, activation) -> dispatch(layer, hook, activation, mb, labels);
+    }
+
+    private NDArray dispatch(int layer, Hook hook, NDArray original, Microbatch mb, OptionalLong[] labels) {
+        long start = System.nanoTime();
+        NDArray current = original;
+        for (Subscription s : subscriptions) {
+            if (s.callback().phase() == Phase.WRITE && s.at(layer, hook)) {
+                CallbackAction action = s.callback().onBatch(new Batch(layer, hook, current, mb, labels));
+                current = apply(s.callback(), layer, hook, action, current, mb);
+            }
+        }
+        if (storeEmits) {
+            for (Subscription s : subscriptions) {
+                Callback cb = s.callback();
+                if (cb.phase() == Phase.READ && s.at(layer, hook)) {
+                    NDArray seen = cb.readsAfterWrites() ? current : original;
+                    CallbackAction action = cb.onBatch(new Batch(layer, hook, seen, mb, labels));
+                    if (action instanceof CallbackAction.WriteBack) {
+                        throw new CallbackException(cb.name() + " (a READ callback) returned a WriteBack at layer " + layer
+                                + " hook " + hook + "; declare phase() WRITE to replace activations");
+                    }
+                    apply(cb, layer, hook, action, seen, mb);
+                }
+            }
+        }
+        profile.callbacks(layer, (System.nanoTime() - start) / 1e9);
+        return current;
+    }
+
+    private NDArray apply(Callback cb, int layer, Hook hook, CallbackAction action, NDArray current, Microbatch mb) {
+        return switch (action) {
+            case null -> throw new CallbackException(cb.name() + " returned null at layer " + layer + " hook " + hook
+                    + "; return CallbackAction.nothing() instead");
+            case CallbackAction.Nothing n -> current;
+            case CallbackAction.Emit emit -> {
+                if (storeEmits) {
+                    store(cb, layer, hook, emit, mb);
+                }
+                yield current;
+            }
+            case CallbackAction.WriteBack wb -> checkedWriteBack(cb, layer, hook, wb.activations(), current, mb);
+        };
+    }
+
+    private static NDArray checkedWriteBack(Callback cb, int layer, Hook hook, NDArray replacement, NDArray current,
+            Microbatch mb) {
+        String where = cb.name() + " at layer " + layer + " hook " + hook;
+        if (!replacement.getShape().equals(current.getShape())) {
+            throw new CallbackException(where + " wrote back shape " + replacement.getShape() + "; the activation is "
+                    + current.getShape());
+        }
+        float[] values = replacement.toFloatArray();
+        int h = (int) current.getShape().get(2);
+        for (int b = 0; b < mb.size(); b++) {
+            int from = (b * mb.width() + mb.offset(b)) * h;
+            int to = from + mb.length(b) * h;
+            for (int i = from; i < to; i++) {
+                if (!Float.isFinite(values[i])) {
+                    throw new CallbackException(where + " wrote back " + values[i] + " for sample " + mb.sampleId(b)
+                            + " token " + ((i - from) / h) + " dimension " + ((i - from) % h) + "; write-backs must be finite");
+                }
+            }
+        }
+        return replacement;
+    }
+
+    private void store(Callback cb, int layer, Hook hook, CallbackAction.Emit emit, Microbatch mb) {
+        Shape shape = emit.values().getShape();
+        String where = cb.name() + " at layer " + layer + " hook " + hook;
+        if (shape.get(0) != mb.size() || emit.perToken() && shape.get(1) != mb.width()) {
+            throw new CallbackException(where + " emitted shape " + shape + "; expected [" + mb.size()
+                    + (emit.perToken() ? ", " + mb.width() : "") + ", W] for this microbatch");
+        }
+        int width = (int) shape.get(shape.dimension() - 1);
+        EmitStream key = new EmitStream(cb.name(), layer, hook);
+        EmitWriter writer = writers.get(key);
+        if (writer == null) {
+            writer = EmitWriter.create(emitDir.resolve(fileName(key)), dataset.lengths(), width, emit.perToken(),
+                    Map.of("callback", cb.name(), "layer", Integer.toString(layer), "hook", hook.wireName()));
+            writers.put(key, writer);
+        } else if (writer.width() != width || writer.perToken() != emit.perToken()) {
+            throw new CallbackException(where + " emitted " + (emit.perToken() ? "per-token" : "per-sample") + " width " + width
+                    + " after emitting " + (writer.perToken() ? "per-token" : "per-sample") + " width " + writer.width());
+        }
+        float[] values = emit.values().toFloatArray();
+        long before = writer.bytesWritten();
+        for (int b = 0; b < mb.size(); b++) {
+            int from = emit.perToken() ? (b * mb.width() + mb.offset(b)) * width : b * width;
+            writer.put(Math.toIntExact(mb.sampleId(b)), values, from);
+        }
+        profile.emitted(writer.bytesWritten() - before);
+    }
+
+    static String fileName(EmitStream key) {
+        return key.callback() + ".layer-" + key.layer() + "." + key.hook().wireName() + ".safetensors";
+    }
+
+    /** Commits every emit file; returns where each stream landed. */
+    Map<EmitStream, Path> commit() {
+        Map<EmitStream, Path> paths = new LinkedHashMap<>();
+        writers.forEach((key, writer) -> paths.put(key, writer.commit()));
+        return paths;
+    }
+
+    /** Discards uncommitted emit files. */
+    @Override
+    public void close() {
+        List<RuntimeException> failures = new ArrayList<>();
+        for (EmitWriter w : writers.values()) {
+            try {
+                w.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw failures.getFirst();
+        }
+    }
+}

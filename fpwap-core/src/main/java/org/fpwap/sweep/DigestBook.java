@@ -1,0 +1,76 @@
+package org.fpwap.sweep;
+
+import ai.djl.ndarray.NDArray;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.fpwap.forward.Hook;
+import org.fpwap.forward.HookHandler;
+import org.fpwap.forward.Microbatch;
+import org.fpwap.result.VerifyReport;
+
+/**
+ * {@code verify} mode: a 64-bit digest of each sample's real-token activations at every hook a callback
+ * sees, recorded on the streaming pass and compared on the naive pass. Two views per hook: what READ
+ * callbacks see, and the value after write-backs (what the forward continues with).
+ */
+final class DigestBook {
+
+    private record Key(int layer, String view) {}
+
+    private final Map<Key, long[]> digests = new LinkedHashMap<>();
+    private final int samples;
+    private long compared;
+    private VerifyReport.Mismatch firstMismatch;
+
+    DigestBook(int samples) {
+        this.samples = samples;
+    }
+
+    /** Wraps {@code inner}: records (or, when {@code compare}, checks) digests at the hooks {@code subscribed} says. */
+    HookHandler around(HookHandler inner, Microbatch mb, SubscriptionIndex subscribed, boolean compare) {
+        return (layer, hook, activation) -> {
+            boolean checked = subscribed.any(layer, hook);
+            if (checked) {
+                visit(layer, hook.wireName(), activation, mb, compare);
+            }
+            NDArray out = inner.at(layer, hook, activation);
+            if (checked && out != activation) {
+                visit(layer, hook.wireName() + " (after write-backs)", out, mb, compare);
+            }
+            return out;
+        };
+    }
+
+    private void visit(int layer, String view, NDArray activation, Microbatch mb, boolean compare) {
+        long[] book = digests.computeIfAbsent(new Key(layer, view), k -> new long[samples]);
+        float[] values = activation.toFloatArray();
+        int h = (int) activation.getShape().get(2);
+        for (int b = 0; b < mb.size(); b++) {
+            int from = (b * mb.width() + mb.offset(b)) * h;
+            long digest = 1125899906842597L;
+            for (int i = from; i < from + mb.length(b) * h; i++) {
+                digest = 31 * digest + Float.floatToRawIntBits(values[i]);
+            }
+            int id = Math.toIntExact(mb.sampleId(b));
+            if (!compare) {
+                book[id] = digest;
+                continue;
+            }
+            compared++;
+            if (book[id] != digest && firstMismatch == null) {
+                firstMismatch = new VerifyReport.Mismatch(layer, view, id);
+            }
+        }
+    }
+
+    /** The comparison's outcome. */
+    VerifyReport report() {
+        return new VerifyReport(compared, Optional.ofNullable(firstMismatch));
+    }
+
+    /** Which (layer, hook) pairs any callback subscribes to. */
+    interface SubscriptionIndex {
+        boolean any(int layer, Hook hook);
+    }
+}

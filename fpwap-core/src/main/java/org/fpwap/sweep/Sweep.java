@@ -1,0 +1,258 @@
+package org.fpwap.sweep;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.fpwap.buffer.ResidualBuffer;
+import org.fpwap.callback.Callback;
+import org.fpwap.dataset.Dataset;
+import org.fpwap.model.ModelConfigReader;
+import org.fpwap.model.ModelSpec;
+import org.fpwap.result.Result;
+
+/**
+ * A layer-streaming pass of a dataset through a model: each layer's weights are loaded once and every
+ * microbatch of the dataset flows through it, with the residual stream kept in a memory-mapped file
+ * between layers and the next layer prefetched on a worker thread. Built with {@link #builder()};
+ * {@link #preflight()} checks it without touching the device; {@link #run()} does it.
+ *
+ * <p>The sweep owns its work directory (the residual buffer and emit files): a directory it created is
+ * deleted by {@link #close()}; a directory the caller named is left, minus the files the sweep made.
+ */
+public final class Sweep implements AutoCloseable {
+
+    private final SweepConfig config;
+    private final ModelSpec spec;
+    private final List<Subscription> subscriptions;
+    private final Path workDir;
+    private final boolean ownsWorkDir;
+    private final List<Result> results = new ArrayList<>();
+    private boolean closed;
+
+    private Sweep(SweepConfig config, ModelSpec spec, List<Subscription> subscriptions, Path workDir, boolean ownsWorkDir) {
+        this.config = config;
+        this.spec = spec;
+        this.subscriptions = subscriptions;
+        this.workDir = workDir;
+        this.ownsWorkDir = ownsWorkDir;
+    }
+
+    /** Starts describing a sweep. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The model's architecture, as read from its config. */
+    public ModelSpec model() {
+        return spec;
+    }
+
+    /** The deepest layer any callback needs: the sweep stops after it. */
+    public int deepestLayer() {
+        return subscriptions.stream().mapToInt(Subscription::deepest).max().orElseThrow();
+    }
+
+    /** The work directory (residual buffer, emit files). */
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** Checks the model files, the dataset and the disk without touching the device. */
+    public Plan preflight() {
+        checkOpen();
+        return new Preflight(config, spec, deepestLayer(), workDir).plan();
+    }
+
+    /**
+     * Runs the sweep. The returned {@link Result} owns the emitted activations; close it (or this sweep,
+     * which closes every result it returned).
+     */
+    public Result run() {
+        checkOpen();
+        Result result = new SweepRunner(config, spec, subscriptions, workDir).run();
+        results.add(result);
+        return result;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this Sweep has been closed already");
+        }
+    }
+
+    /** Closes the results it returned and removes its work directory if it created it. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        results.forEach(Result::close);
+        if (ownsWorkDir) {
+            try (Stream<Path> files = Files.walk(workDir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove the work directory " + workDir + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Describes a sweep; {@link #build()} reads the model config and checks the callbacks against it. */
+    public static final class Builder {
+        private Path model;
+        private Dataset dataset;
+        private final List<Callback> callbacks = new ArrayList<>();
+        private String device = "cpu";
+        private int microbatch = 8;
+        private long tokenBudget = Long.MAX_VALUE;
+        private Path workDir;
+        private boolean finalNorm = true;
+        private ResidualBuffer.Transport transport = ResidualBuffer.Transport.FP32;
+        private boolean keepResidual;
+        private ProgressListener progress = ProgressListener.NONE;
+        private boolean verify;
+
+        private Builder() {}
+
+        /** The HF model directory ({@code config.json} + safetensors). */
+        public Builder model(Path dir) {
+            this.model = requireNonNull(dir, "model dir is null");
+            return this;
+        }
+
+        /** The prompts. */
+        public Builder dataset(Dataset d) {
+            this.dataset = requireNonNull(d, "dataset is null");
+            return this;
+        }
+
+        /** The callbacks, in the order they run within each phase. */
+        public Builder callbacks(Callback... cs) {
+            callbacks.addAll(List.of(cs));
+            return this;
+        }
+
+        /** The callbacks, in the order they run within each phase. */
+        public Builder callbacks(List<? extends Callback> cs) {
+            callbacks.addAll(cs);
+            return this;
+        }
+
+        /** The compute device: {@code cpu} (default), {@code cuda}, {@code cuda:N}, {@code mps}. */
+        public Builder device(String name) {
+            this.device = requireNonNull(name, "device is null");
+            return this;
+        }
+
+        /** At most this many prompts per microbatch (default 8). */
+        public Builder microbatch(int samples) {
+            if (samples <= 0) {
+                throw new IllegalArgumentException("microbatch must be positive, got " + samples);
+            }
+            this.microbatch = samples;
+            return this;
+        }
+
+        /** At most this many padded token slots (samples × longest prompt) per microbatch. */
+        public Builder tokenBudget(long slots) {
+            if (slots <= 0) {
+                throw new IllegalArgumentException("token budget must be positive, got " + slots);
+            }
+            this.tokenBudget = slots;
+            return this;
+        }
+
+        /** Where the residual buffer and emit files go (default: a new temporary directory). */
+        public Builder workDir(Path dir) {
+            this.workDir = requireNonNull(dir, "work dir is null");
+            return this;
+        }
+
+        /**
+         * Whether the last layer's {@code residual_post} is normalised by the model's final norm, as HF's last
+         * {@code hidden_states} entry is (default true).
+         */
+        public Builder finalNorm(boolean apply) {
+            this.finalNorm = apply;
+            return this;
+        }
+
+        /** FP32 (default, exact) or BF16 (half the disk traffic; rounds the residual stream every layer). */
+        public Builder residualTransport(ResidualBuffer.Transport t) {
+            this.transport = requireNonNull(t, "transport is null");
+            return this;
+        }
+
+        /** Keep the residual buffer file after the run (default false). */
+        public Builder keepResidual(boolean keep) {
+            this.keepResidual = keep;
+            return this;
+        }
+
+        /** Receives progress events (default: none). */
+        public Builder progress(ProgressListener listener) {
+            this.progress = requireNonNull(listener, "listener is null");
+            return this;
+        }
+
+        /**
+         * Also run the naive schedule (all layers per microbatch, same microbatches) and check that every
+         * activation a callback saw is bit-identical. Needs the layers in memory and the token ids kept.
+         */
+        public Builder verify(boolean check) {
+            this.verify = check;
+            return this;
+        }
+
+        /** Reads the model config and checks every callback's layers and hooks against it. */
+        public Sweep build() {
+            requireNonNull(model, "model(...) is required");
+            requireNonNull(dataset, "dataset(...) is required");
+            if (callbacks.isEmpty()) {
+                throw new IllegalArgumentException("no callbacks: a sweep with nothing to observe computes nothing");
+            }
+            ModelSpec spec = ModelConfigReader.read(model);
+            List<Subscription> subscriptions = new ArrayList<>();
+            Set<String> names = new HashSet<>();
+            for (Callback cb : callbacks) {
+                requireNonNull(cb, "callback is null");
+                if (!names.add(cb.name())) {
+                    throw new IllegalArgumentException("two callbacks are named \"" + cb.name() + "\"; override name() so "
+                            + "their outputs can be told apart");
+                }
+                if (cb.hooks() == null || cb.hooks().isEmpty()) {
+                    throw new IllegalArgumentException("callback " + cb.name() + " selects no hooks");
+                }
+                int[] layers;
+                try {
+                    layers = cb.layers().resolve(spec.numLayers());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("callback " + cb.name() + ": " + e.getMessage(), e);
+                }
+                subscriptions.add(new Subscription(cb, layers));
+            }
+            Path dir = workDir;
+            boolean owns = dir == null;
+            try {
+                dir = owns ? Files.createTempDirectory("fpwap-") : Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the work directory " + (owns ? "in " + System.getProperty("java.io.tmpdir") : dir)
+                        + ": " + e.getMessage(), e);
+            }
+            SweepConfig config = new SweepConfig(model, dataset, device, microbatch, tokenBudget, finalNorm, transport,
+                    keepResidual, progress, verify);
+            return new Sweep(config, spec, List.copyOf(subscriptions), dir, owns);
+        }
+    }
+}
