@@ -10,11 +10,8 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.fpwap.extract.ExtractOptions;
-import org.fpwap.extract.ExtractReport;
-import org.fpwap.extract.Extraction;
-import org.fpwap.extract.OutputFormat;
-import org.fpwap.extract.Pool;
+import org.fpwap.callbacks.Pool;
+import org.fpwap.result.OutputFormat;
 import org.fpwap.forward.Hook;
 import org.fpwap.model.ModelFamily;
 import org.fpwap.modelgen.RandomModelConfig;
@@ -64,14 +61,12 @@ final class DemoCommand implements Callable<Integer> {
         o.println("model:   " + model + " (llama, BF16, 2 shards, H=256, 4 layers)");
         o.println("prompts: " + prompts + " (64 labelled prompts, 8-64 tokens)");
         o.flush();
-        ExtractOptions options = new ExtractOptions(model, prompts, outDir, Optional.empty(), Set.of(Hook.RESIDUAL_POST),
-                Pool.LAST, true, OutputFormat.ARROW, 8, "cpu");
-        ExtractReport report = new Extraction(options).run();
-        o.printf("extracted %d prompts (%d tokens) in %.2f s (%.0f tok/s)%n", report.samples(), report.realTokens(),
-                report.wallSeconds(), report.tokensPerSecond());
-        o.println("outputs (Arrow IPC: sample_id, label, activation[256]):");
-        report.outputs().forEach(p -> o.println("  " + p));
-        o.println("manifest: " + report.manifest());
+        ExtractJob job = new ExtractJob(model, prompts, outDir, Optional.empty(), Set.of(Hook.RESIDUAL_POST), Pool.LAST,
+                true, OutputFormat.ARROW, 8, "cpu", false);
+        ExtractJob.Outcome outcome = job.run();
+        outcome.summary().forEach(o::println);
+        o.println("outputs (Arrow IPC: sample_id, label, activation[256]), profile and manifest:");
+        outcome.files().forEach(p -> o.println("  " + p));
         o.flush();
         return 0;
     }

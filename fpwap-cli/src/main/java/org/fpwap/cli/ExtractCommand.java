@@ -8,11 +8,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.fpwap.extract.ExtractOptions;
-import org.fpwap.extract.ExtractReport;
-import org.fpwap.extract.Extraction;
-import org.fpwap.extract.OutputFormat;
-import org.fpwap.extract.Pool;
+import org.fpwap.callbacks.Pool;
+import org.fpwap.result.OutputFormat;
 import org.fpwap.forward.Hook;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -60,26 +57,36 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda|mps", description = "Compute device (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--verify", description = "Also run the naive schedule on the same microbatches and check every "
+            + "activation the callbacks saw is bit-identical; exits 3 naming the first difference.")
+    boolean verify;
+
     @Option(names = "--debug", description = "Print stack traces on errors.")
     boolean debug;
 
+    /** Exit status when --verify finds a difference. */
+    static final int VERIFY_FAILED = 3;
+
     @Override
     public Integer call() {
-        ExtractReport report = new Extraction(options()).run();
+        ExtractJob.Outcome outcome = job().run();
         PrintWriter o = spec.commandLine().getOut();
-        o.printf("extracted %d prompts (%d tokens) in %.2f s (%.0f tok/s)%n", report.samples(), report.realTokens(),
-                report.wallSeconds(), report.tokensPerSecond());
-        report.outputs().forEach(p -> o.println("  " + p));
-        o.println("manifest: " + report.manifest());
+        outcome.summary().forEach(o::println);
+        outcome.files().forEach(p -> o.println("  " + p));
         o.flush();
+        if (outcome.verification().isPresent() && !outcome.verification().get().identical()) {
+            spec.commandLine().getErr().println("fpwap extract: " + outcome.verification().get().summary());
+            spec.commandLine().getErr().flush();
+            return VERIFY_FAILED;
+        }
         return 0;
     }
 
-    ExtractOptions options() {
-        return new ExtractOptions(model, input, out, parseLayers(layers), parseHooks(hooks),
+    ExtractJob job() {
+        return new ExtractJob(model, input, out, parseLayers(layers), parseHooks(hooks),
                 Pool.fromWireName(pool).orElseThrow(() -> new IllegalArgumentException(
                         "--pool " + pool + " is not one of last, mean, all")),
-                finalNorm, parseFormat(format), positive("--microbatch", microbatch), device);
+                finalNorm, parseFormat(format), positive("--microbatch", microbatch), device, verify);
     }
 
     static Optional<List<Integer>> parseLayers(String text) {

@@ -48,6 +48,11 @@ public final class Result implements AutoCloseable {
         this.owned = new HashSet<>(emits.values());
     }
 
+    /** Samples in the dataset. */
+    public int sampleCount() {
+        return labels.length;
+    }
+
     /** Every emit stream the sweep stored. */
     public List<EmitStream> streams() {
         return List.copyOf(emits.keySet());

@@ -1,20 +1,21 @@
-package org.fpwap.extract;
+package org.fpwap.callbacks;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Optional;
 
-/** How a sample's token activations become what is stored. Only real tokens ever count. */
+/** How {@link RawActivations} reduces a sample's token activations. Only real tokens ever count. */
 public enum Pool {
     /** The last real token's vector. */
     LAST,
-    /** The mean over real tokens (accumulated in FP64, stored as FP32). */
+    /** The mean over real tokens. */
     MEAN,
     /** Every real token's vector (ragged). */
     ALL;
 
     /** The lower-case name used on the command line. */
     public String wireName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /** The pool called {@code name} on the command line, if any. */

@@ -1,0 +1,90 @@
+package org.fpwap.callbacks;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.EnumSet;
+import java.util.Set;
+import org.fpwap.callback.Batch;
+import org.fpwap.callback.Callback;
+import org.fpwap.callback.CallbackAction;
+import org.fpwap.callback.LayerSelection;
+import org.fpwap.forward.Hook;
+
+/**
+ * Persists activations: the last real token, the mean over real tokens, or every real token, at the
+ * selected layers and hooks. Emits stream to disk as microbatches finish (never held whole in memory)
+ * and come back in dataset order from {@code Result.activations(layer, hook)}.
+ *
+ * <pre>{@code RawActivations.at(Layers.of(40, 45)).pool(Pool.LAST).hooks(Hook.RESIDUAL_POST)}</pre>
+ */
+public final class RawActivations implements Callback {
+
+    private final LayerSelection layers;
+    private final Set<Hook> hooks;
+    private final Pool pool;
+    private final String name;
+
+    private RawActivations(LayerSelection layers, Set<Hook> hooks, Pool pool, String name) {
+        this.layers = requireNonNull(layers, "layers is null");
+        this.hooks = Set.copyOf(hooks);
+        this.pool = requireNonNull(pool, "pool is null");
+        this.name = requireNonNull(name, "name is null");
+        if (this.hooks.isEmpty()) {
+            throw new IllegalArgumentException("RawActivations needs at least one hook");
+        }
+    }
+
+    /** Last-token {@code residual_post} activations at {@code layers}. */
+    public static RawActivations at(LayerSelection layers) {
+        return new RawActivations(layers, EnumSet.of(Hook.RESIDUAL_POST), Pool.LAST, "RawActivations");
+    }
+
+    /** The same, pooled by {@code p}. */
+    public RawActivations pool(Pool p) {
+        return new RawActivations(layers, hooks, p, name);
+    }
+
+    /** The same, at {@code hs} instead. */
+    public RawActivations hooks(Hook... hs) {
+        return new RawActivations(layers, Set.of(hs), pool, name);
+    }
+
+    /** The same, at {@code hs} instead. */
+    public RawActivations hooks(Set<Hook> hs) {
+        return new RawActivations(layers, hs, pool, name);
+    }
+
+    /** The same under another name (to run two in one sweep). */
+    public RawActivations named(String newName) {
+        return new RawActivations(layers, hooks, pool, newName);
+    }
+
+    /** How tokens are pooled. */
+    public Pool pool() {
+        return pool;
+    }
+
+    @Override
+    public LayerSelection layers() {
+        return layers;
+    }
+
+    @Override
+    public Set<Hook> hooks() {
+        return hooks;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public CallbackAction onBatch(Batch batch) {
+        return switch (pool) {
+            case LAST -> CallbackAction.Emit.perSample(batch.lastRealToken());
+            case MEAN -> CallbackAction.Emit.perSample(batch.meanOverRealTokens());
+            case ALL -> CallbackAction.Emit.perToken(batch.activations());
+        };
+    }
+}

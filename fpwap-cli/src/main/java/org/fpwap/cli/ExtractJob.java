@@ -1,0 +1,143 @@
+package org.fpwap.cli;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.fpwap.callback.LayerSelection;
+import org.fpwap.callback.Layers;
+import org.fpwap.callbacks.Pool;
+import org.fpwap.callbacks.RawActivations;
+import org.fpwap.dataset.Dataset;
+import org.fpwap.forward.Hook;
+import org.fpwap.result.OutputFormat;
+import org.fpwap.result.Result;
+import org.fpwap.result.RunManifest;
+import org.fpwap.result.VerifyReport;
+import org.fpwap.sweep.Sweep;
+
+/**
+ * The {@code extract} job on the layer-streaming engine: one sweep with {@link RawActivations}, exported
+ * in the public layout, then {@code profile.json} and {@code manifest.json} (last). The sweep's work
+ * directory is {@code OUT/.fpwap-work} (same file system, so exported safetensors are moved, not
+ * copied) and is removed afterwards, whether the run succeeded or not.
+ *
+ * @param model the HF model directory
+ * @param input the prompts (JSONL, or Arrow IPC)
+ * @param out the output directory
+ * @param layers the layers, or empty for all
+ * @param hooks the hooks
+ * @param pool the pooling
+ * @param finalNorm HF {@code hidden_states[-1]} parity at the last layer
+ * @param format the output format
+ * @param microbatch prompts per microbatch
+ * @param device the device name
+ * @param verify also run the naive schedule and compare bit for bit
+ */
+record ExtractJob(Path model, Path input, Path out, Optional<List<Integer>> layers, Set<Hook> hooks, Pool pool,
+        boolean finalNorm, OutputFormat format, int microbatch, String device, boolean verify) {
+
+    /** The sweep's scratch directory inside the output directory (same file system: exports are moves). */
+    static final String WORK_DIR = ".fpwap-work";
+
+    ExtractJob {
+        requireNonNull(model, "model is null");
+        requireNonNull(input, "input is null");
+        requireNonNull(out, "out is null");
+        hooks = Set.copyOf(hooks);
+    }
+
+    /**
+     * What the run produced.
+     *
+     * @param files every file written, manifest last
+     * @param summary lines to print
+     * @param verification the verify outcome, if asked for
+     */
+    record Outcome(List<Path> files, List<String> summary, Optional<VerifyReport> verification) {}
+
+    Outcome run() {
+        prepareOutputDirectory();
+        LayerSelection selection = layers.map(ls -> Layers.of(ls.stream().mapToInt(Integer::intValue).toArray()))
+                .orElse(Layers.all());
+        RawActivations raw = RawActivations.at(selection).hooks(hooks).pool(pool);
+        try (Sweep sweep = Sweep.builder()
+                .model(model)
+                .dataset(Dataset.fromFile(input))
+                .callbacks(raw)
+                .device(device)
+                .microbatch(microbatch)
+                .finalNorm(finalNorm)
+                .workDir(out.resolve(WORK_DIR))
+                .verify(verify)
+                .build()) {
+            Result result = sweep.run();
+            List<Path> files = new ArrayList<>(result.export(out, format));
+            files.add(RunManifest.write(out, model, sweep.model(), optionsJson(), result.sampleCount(),
+                    result.profile().tokens(), files));
+            List<String> summary = new ArrayList<>();
+            summary.add(String.format(Locale.ROOT, "extracted %d prompts (%d tokens) in %.2f s (%.0f tok/s)",
+                    result.sampleCount(), result.profile().tokens(), result.profile().wallSeconds(),
+                    result.profile().tokensPerSecond()));
+            summary.add("profile: " + result.profile().summary());
+            result.verification().ifPresent(v -> summary.add(v.summary()));
+            return new Outcome(files, summary, result.verification());
+        } finally {
+            deleteWorkDir();
+        }
+    }
+
+    private JsonObject optionsJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("input", input.toAbsolutePath().toString());
+        JsonArray ls = new JsonArray();
+        layers.ifPresent(l -> l.forEach(ls::add));
+        o.add("layers", layers.isPresent() ? ls : null);
+        JsonArray hs = new JsonArray();
+        hooks.stream().map(Hook::wireName).sorted().forEach(hs::add);
+        o.add("hooks", hs);
+        o.addProperty("pool", pool.wireName());
+        o.addProperty("final_norm", finalNorm);
+        o.addProperty("format", format.name().toLowerCase(Locale.ROOT));
+        o.addProperty("microbatch", microbatch);
+        o.addProperty("device", device);
+        o.addProperty("verify", verify);
+        return o;
+    }
+
+    private void prepareOutputDirectory() {
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the output directory " + out + ": " + e.getMessage(), e);
+        }
+        if (!Files.isWritable(out)) {
+            throw new UncheckedIOException(new IOException("the output directory " + out + " is not writable"));
+        }
+    }
+
+    private void deleteWorkDir() {
+        Path work = out.resolve(WORK_DIR);
+        if (!Files.exists(work)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(work)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + work + ": " + e.getMessage(), e);
+        }
+    }
+}
