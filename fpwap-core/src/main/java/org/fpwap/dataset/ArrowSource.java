@@ -130,7 +130,7 @@ final class ArrowSource implements Dataset {
             return d;
         }
         return new DatasetException(file + ": not a readable Arrow IPC file or stream (" + e.getClass().getSimpleName()
-                + ": " + e.getMessage() + ")");
+                + ": " + e.getMessage() + "); it may be truncated or still being written");
     }
 
     private void checkSchema(Schema schema) {
@@ -236,7 +236,7 @@ final class ArrowSource implements Dataset {
                     loaded = reader.loadNextBatch();
                 } catch (IOException | RuntimeException e) {
                     throw new DatasetException(file + ": cannot read the record batch starting at row " + row + " ("
-                            + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+                            + e.getClass().getSimpleName() + ": " + e.getMessage() + "); it may be truncated or corrupt");
                 }
                 if (!loaded) {
                     exhausted = true;
