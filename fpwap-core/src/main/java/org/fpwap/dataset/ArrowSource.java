@@ -82,8 +82,7 @@ final class ArrowSource implements Dataset {
                 throw unreadable(e);
             }
             checkSchema(root.getSchema());
-            Cursor cursor = new Cursor(allocator, reader, root, root.getSchema().getFields().stream()
-                    .anyMatch(f -> f.getName().equals(LABEL)));
+            Cursor cursor = new Cursor(allocator, reader, root);
             success = true;
             return cursor;
         } catch (NoSuchFileException e) {
@@ -130,7 +129,7 @@ final class ArrowSource implements Dataset {
             return d;
         }
         return new DatasetException(file + ": not a readable Arrow IPC file or stream (" + e.getClass().getSimpleName()
-                + ": " + e.getMessage() + ")");
+                + ": " + e.getMessage() + "); it may be truncated or still being written");
     }
 
     private void checkSchema(Schema schema) {
@@ -213,7 +212,9 @@ final class ArrowSource implements Dataset {
         private final BufferAllocator allocator;
         private final ArrowReader reader;
         private final VectorSchemaRoot root;
-        private final boolean hasLabel;
+        /** The root's vectors: both readers load every batch into these same objects. */
+        private final FieldVector ids;
+        private final FieldVector labels;
         private int batchRows;
         private int rowInBatch;
         /** Row number of the next sample, over all batches. */
@@ -221,11 +222,12 @@ final class ArrowSource implements Dataset {
         private boolean exhausted;
         private boolean closed;
 
-        Cursor(BufferAllocator allocator, ArrowReader reader, VectorSchemaRoot root, boolean hasLabel) {
+        Cursor(BufferAllocator allocator, ArrowReader reader, VectorSchemaRoot root) {
             this.allocator = allocator;
             this.reader = reader;
             this.root = root;
-            this.hasLabel = hasLabel;
+            this.ids = root.getVector(IDS);
+            this.labels = root.getVector(LABEL); // null without a label column
         }
 
         @Override
@@ -236,7 +238,7 @@ final class ArrowSource implements Dataset {
                     loaded = reader.loadNextBatch();
                 } catch (IOException | RuntimeException e) {
                     throw new DatasetException(file + ": cannot read the record batch starting at row " + row + " ("
-                            + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+                            + e.getClass().getSimpleName() + ": " + e.getMessage() + "); it may be truncated or corrupt");
                 }
                 if (!loaded) {
                     exhausted = true;
@@ -255,10 +257,9 @@ final class ArrowSource implements Dataset {
             }
             int r = rowInBatch++;
             long id = row++;
-            int[] tokens = tokens(root.getVector(IDS), r, id);
+            int[] tokens = tokens(r, id);
             OptionalLong label = OptionalLong.empty();
-            if (hasLabel) {
-                FieldVector labels = root.getVector(LABEL);
+            if (labels != null) {
                 if (!labels.isNull(r)) {
                     label = OptionalLong.of(labels instanceof IntVector v ? v.get(r) : ((BigIntVector) labels).get(r));
                 }
@@ -266,7 +267,7 @@ final class ArrowSource implements Dataset {
             return new Sample(id, tokens, label);
         }
 
-        private int[] tokens(FieldVector ids, int r, long id) {
+        private int[] tokens(int r, long id) {
             if (ids.isNull(r)) {
                 throw new DatasetException(locate(id) + ": " + IDS + " is null; every row needs a list of token ids");
             }

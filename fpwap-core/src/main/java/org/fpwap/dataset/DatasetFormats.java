@@ -2,10 +2,11 @@ package org.fpwap.dataset;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.io.UncheckedIOException;
 import java.util.Locale;
 
 /** {@link Dataset#fromFile}: picks the reader by file name, then by the first bytes. */
@@ -28,7 +29,7 @@ final class DatasetFormats {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
-        boolean arrowFile = head.length == 6 && new String(head, java.nio.charset.StandardCharsets.US_ASCII).equals("ARROW1");
+        boolean arrowFile = head.length == 6 && new String(head, StandardCharsets.US_ASCII).equals("ARROW1");
         boolean arrowStream = head.length >= 4 && head[0] == -1 && head[1] == -1 && head[2] == -1 && head[3] == -1;
         return arrowFile || arrowStream ? Dataset.arrow(file) : Dataset.jsonl(file);
     }

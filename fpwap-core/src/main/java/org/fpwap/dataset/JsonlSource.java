@@ -315,7 +315,9 @@ final class JsonlSource implements Dataset {
     private static String gsonMessage(Exception e) {
         String message = String.valueOf(e.getMessage());
         int see = message.indexOf("\nSee ");
-        return see < 0 ? message : message.substring(0, see);
+        message = see < 0 ? message : message.substring(0, see);
+        // Gson's advice is for programmers calling it; the user's fix is to the file
+        return message.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON");
     }
 
     static String abbreviate(String s) {
