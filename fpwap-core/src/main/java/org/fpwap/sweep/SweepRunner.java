@@ -92,7 +92,7 @@ final class SweepRunner {
             try (Prefetcher prefetcher = new Prefetcher(loader, loader.layout(0).bytes(), profile);
                     NormWeights finalNorm = normed ? loader.loadFinalNorm(manager) : null) {
                 prefetcher.request(0);
-                embed(embedder, buffer, tokensForVerify);
+                embed(embedder, buffer, summary, tokensForVerify);
                 config.progress().on(new ProgressEvent.RunStarted(deepest + 1, plan.count(), summary.totalTokens()));
                 BlockForward block = new BlockForward(spec);
                 for (int layer = 0; layer <= deepest; layer++) {
@@ -142,11 +142,14 @@ final class SweepRunner {
         return subscriptions.stream().anyMatch(s -> s.at(layer, hook));
     }
 
-    /** Streams the dataset once in dataset order, writing each sample's embedding rows to its buffer slot. */
-    private void embed(Embedder embedder, ResidualBuffer buffer, List<int[]> keepTokens) {
+    /**
+     * Streams the dataset a second time in dataset order, writing each sample's embedding rows to its
+     * buffer slot; the replay fails if the data changed since the scan.
+     */
+    private void embed(Embedder embedder, ResidualBuffer buffer, DatasetSummary summary, List<int[]> keepTokens) {
         long start = System.nanoTime();
         float[] rows = new float[0];
-        try (SampleCursor cursor = config.dataset().open()) {
+        try (SampleCursor cursor = DatasetScanner.replay(config.dataset(), summary, spec.vocabSize(), spec.maxPositions())) {
             while (cursor.hasNext()) {
                 Sample s = cursor.next();
                 int need = s.length() * spec.hiddenSize();
