@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.fpwap.model.ModelFamily;
 import org.fpwap.modelgen.RandomModelConfig;
 import org.fpwap.modelgen.RandomModelWriter;
@@ -46,14 +44,14 @@ class JlamaAgreementTest {
     void everyLayerMatchesJlamaForPromptsOfDifferentLengthsBatchedTogether(ModelFamily family) throws Exception {
         Path dir = tmp.resolve(family.modelType());
         RandomModelWriter.write(oracleShape(family), dir);
-        assertAgreesWithJlama(dir, prompts(96, 1, 5, 17, 40), family.modelType());
+        assertAgreesWithJlama(dir, Comparisons.prompts(96, 1234, 1, 5, 17, 40), family.modelType());
     }
 
     @Test
     void everyLayerOfTheRealStories260kModelMatchesJlama() throws Exception {
         Path dir = Path.of(System.getProperty("fpwap.shared.dir", "../shared"), "models", "stories260K");
         Assumptions.assumeTrue(Files.isDirectory(dir), "../shared/models/stories260K is absent; the real-weights check needs it");
-        List<int[]> prompts = prompts(512, 1, 9, 33, 64);
+        List<int[]> prompts = Comparisons.prompts(512, 1234, 1, 9, 33, 64);
         for (int[] p : prompts) {
             p[0] = 1; // BOS, as the model was trained
         }
@@ -74,18 +72,5 @@ class JlamaAgreementTest {
                 }
             }
         }
-    }
-
-    static List<int[]> prompts(int vocab, int... lengths) {
-        Random random = new Random(1234);
-        List<int[]> out = new ArrayList<>();
-        for (int len : lengths) {
-            int[] p = new int[len];
-            for (int i = 0; i < len; i++) {
-                p[i] = random.nextInt(vocab);
-            }
-            out.add(p);
-        }
-        return out;
     }
 }
