@@ -49,6 +49,8 @@ public sealed interface CallbackAction permits CallbackAction.Nothing, CallbackA
     /**
      * A replacement for the activation at the hook ({@link Phase#WRITE} callbacks only): the rest of the
      * forward uses it. It must have the activation's shape {@code [B, T, H]} and be finite at real tokens.
+     * Pad positions may hold anything; if one is NaN or infinite, the sweep keeps its own pad values there
+     * (attention would otherwise turn a pad's NaN into NaN at every real token of the row).
      *
      * @param activations the new activation
      */

@@ -121,7 +121,40 @@ final class CallbackDispatcher implements AutoCloseable {
                 }
             }
         }
-        return replacement;
+        return finitePads(replacement, values, current, mb, h);
+    }
+
+    /**
+     * Pads may hold anything, but a NaN or infinity there would reach real tokens through attention (the
+     * additive mask gives a pad key weight 0, and 0 × NaN is NaN). If the write-back has a non-finite value
+     * at a pad, its pads are replaced by the activation's own pad values; otherwise it is used as is.
+     */
+    private static NDArray finitePads(NDArray replacement, float[] values, NDArray current, Microbatch mb, int h) {
+        boolean nonFinite = false;
+        for (int b = 0; b < mb.size() && !nonFinite; b++) {
+            int rowStart = b * mb.width() * h;
+            int realFrom = rowStart + mb.offset(b) * h;
+            int realTo = realFrom + mb.length(b) * h;
+            nonFinite = !allFinite(values, rowStart, realFrom) || !allFinite(values, realTo, rowStart + mb.width() * h);
+        }
+        if (!nonFinite) {
+            return replacement;
+        }
+        float[] own = current.toFloatArray();
+        for (int b = 0; b < mb.size(); b++) {
+            int from = (b * mb.width() + mb.offset(b)) * h;
+            System.arraycopy(values, from, own, from, mb.length(b) * h);
+        }
+        return replacement.getManager().create(own, replacement.getShape());
+    }
+
+    private static boolean allFinite(float[] values, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!Float.isFinite(values[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void store(Callback cb, int layer, Hook hook, CallbackAction.Emit emit, Microbatch mb) {
