@@ -62,7 +62,7 @@ final class DemoCommand implements Callable<Integer> {
         o.println("prompts: " + prompts + " (64 labelled prompts, 8-64 tokens)");
         o.flush();
         ExtractJob job = new ExtractJob(model, prompts, outDir, Optional.empty(), Set.of(Hook.RESIDUAL_POST), Pool.LAST,
-                true, OutputFormat.ARROW, 8, "cpu", false);
+                true, OutputFormat.ARROW, 0, "cpu", false);
         ExtractJob.Outcome outcome = job.run();
         outcome.summary().forEach(o::println);
         o.println("outputs (Arrow IPC: sample_id, label, activation[256]), profile and manifest:");

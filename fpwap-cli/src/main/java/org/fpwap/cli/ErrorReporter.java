@@ -6,6 +6,8 @@ import org.fpwap.dataset.DatasetException;
 import org.fpwap.device.DeviceUnavailableException;
 import org.fpwap.model.ModelConfigException;
 import org.fpwap.safetensors.SafetensorsException;
+import org.fpwap.sweep.CallbackException;
+import org.fpwap.sweep.PlanException;
 import org.fpwap.weights.WeightFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -49,6 +51,8 @@ final class ErrorReporter implements IExecutionExceptionHandler {
                 || e instanceof WeightFormatException
                 || e instanceof SafetensorsException
                 || e instanceof DeviceUnavailableException
+                || e instanceof PlanException
+                || e instanceof CallbackException
                 || e instanceof IllegalArgumentException
                 || e instanceof UncheckedIOException;
     }

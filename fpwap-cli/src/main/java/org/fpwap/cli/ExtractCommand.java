@@ -51,8 +51,9 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "arrow", paramLabel = "arrow|safetensors", description = "Output format (default: ${DEFAULT-VALUE}).")
     String format;
 
-    @Option(names = "--microbatch", defaultValue = "8", paramLabel = "N", description = "Prompts per microbatch (default: ${DEFAULT-VALUE}).")
-    int microbatch;
+    @Option(names = "--microbatch", paramLabel = "N",
+            description = "At most N prompts per microbatch (default: the largest that fits the device memory budget).")
+    Integer microbatch;
 
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda|mps", description = "Compute device (default: ${DEFAULT-VALUE}).")
     String device;
@@ -86,7 +87,7 @@ final class ExtractCommand implements Callable<Integer> {
         return new ExtractJob(model, input, out, parseLayers(layers), parseHooks(hooks),
                 Pool.fromWireName(pool).orElseThrow(() -> new IllegalArgumentException(
                         "--pool " + pool + " is not one of last, mean, all")),
-                finalNorm, parseFormat(format), positive("--microbatch", microbatch), device, verify);
+                finalNorm, parseFormat(format), microbatch == null ? 0 : positive("--microbatch", microbatch), device, verify);
     }
 
     static Optional<List<Integer>> parseLayers(String text) {

@@ -41,7 +41,7 @@ import org.fpwap.sweep.Sweep;
  * @param pool the pooling
  * @param finalNorm HF {@code hidden_states[-1]} parity at the last layer
  * @param format the output format
- * @param microbatch prompts per microbatch
+ * @param microbatch prompts per microbatch, or 0 to let preflight choose
  * @param device the device name
  * @param verify also run the naive schedule and compare bit for bit
  */
@@ -72,16 +72,18 @@ record ExtractJob(Path model, Path input, Path out, Optional<List<Integer>> laye
         LayerSelection selection = layers.map(ls -> Layers.of(ls.stream().mapToInt(Integer::intValue).toArray()))
                 .orElse(Layers.all());
         RawActivations raw = RawActivations.at(selection).hooks(hooks).pool(pool);
-        try (Sweep sweep = Sweep.builder()
+        Sweep.Builder builder = Sweep.builder()
                 .model(model)
                 .dataset(Dataset.fromFile(input))
                 .callbacks(raw)
                 .device(device)
-                .microbatch(microbatch)
                 .finalNorm(finalNorm)
                 .workDir(out.resolve(WORK_DIR))
-                .verify(verify)
-                .build()) {
+                .verify(verify);
+        if (microbatch > 0) {
+            builder.microbatch(microbatch);
+        }
+        try (Sweep sweep = builder.build()) {
             Result result = sweep.run();
             List<Path> files = new ArrayList<>(result.export(out, format));
             files.add(RunManifest.write(out, model, sweep.model(), optionsJson(), result.sampleCount(),

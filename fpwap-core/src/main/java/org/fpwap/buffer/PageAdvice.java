@@ -19,6 +19,8 @@ import java.util.Optional;
 abstract sealed class PageAdvice {
     /** {@code MADV_WILLNEED} on Linux and macOS alike. */
     private static final int MADV_WILLNEED = 3;
+    /** {@code MADV_DONTNEED} on Linux and macOS alike. */
+    private static final int MADV_DONTNEED = 4;
 
     private static final PageAdvice INSTANCE = load();
 
@@ -39,6 +41,18 @@ abstract sealed class PageAdvice {
      * @param length bytes
      */
     abstract void willNeed(MemorySegment mapping, long offset, long length);
+
+    /**
+     * Drops {@code [offset, offset + length)} of a shared file mapping from this process's resident set.
+     * No data is lost: the pages stay in the page cache (dirty ones are written back as usual) and a
+     * later access maps them again. This keeps the resident set from growing with a residual file that
+     * is larger than RAM.
+     *
+     * @param mapping a shared, mapped file segment
+     * @param offset byte offset in the mapping
+     * @param length bytes
+     */
+    abstract void dontNeed(MemorySegment mapping, long offset, long length);
 
     /**
      * Tells whether advice reaches the kernel.
@@ -82,6 +96,11 @@ abstract sealed class PageAdvice {
         }
 
         @Override
+        void dontNeed(MemorySegment mapping, long offset, long length) {
+            // The kernel reclaims pages under memory pressure on its own.
+        }
+
+        @Override
         boolean isNative() {
             return false;
         }
@@ -98,15 +117,25 @@ abstract sealed class PageAdvice {
 
         @Override
         void willNeed(MemorySegment mapping, long offset, long length) {
+            advise(mapping, offset, length, MADV_WILLNEED);
+        }
+
+        @Override
+        void dontNeed(MemorySegment mapping, long offset, long length) {
+            advise(mapping, offset, length, MADV_DONTNEED);
+        }
+
+        private void advise(MemorySegment mapping, long offset, long length, int advice) {
             if (length <= 0) {
                 return;
             }
-            // madvise needs a page-aligned start; the mapping itself starts on a page boundary.
+            // madvise needs a page-aligned start; the mapping itself starts on a page boundary. Widening to
+            // whole pages is safe for both advices on a shared file mapping (no data is ever discarded).
             long start = mapping.address() + offset;
             long alignedStart = start & ~pageMask;
             long alignedLength = length + (start - alignedStart);
             try {
-                int ignored = (int) madvise.invokeExact(MemorySegment.ofAddress(alignedStart), alignedLength, MADV_WILLNEED);
+                int ignored = (int) madvise.invokeExact(MemorySegment.ofAddress(alignedStart), alignedLength, advice);
             } catch (Throwable e) {
                 // A hint that fails changes nothing.
             }

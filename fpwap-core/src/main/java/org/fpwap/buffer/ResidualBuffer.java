@@ -536,6 +536,26 @@ public final class ResidualBuffer implements AutoCloseable {
     }
 
     /**
+     * Drops a microbatch's rows from this process's resident memory once they have been read and written
+     * for the current layer (a no-op where {@code madvise} is unavailable). The rows stay in the file and
+     * the page cache; the next layer maps them again. Without this, every page of the residual file the
+     * run ever touched would count towards its resident set, which then grows with the dataset.
+     *
+     * @param first processing index of the first sample
+     * @param count number of samples
+     * @throws IndexOutOfBoundsException if the range is out of bounds
+     * @throws IllegalStateException if the buffer is closed
+     */
+    public void release(int first, int count) {
+        checkRange(first, count);
+        ensureOpen();
+        long bytesPerToken = (long) hiddenSize * transport.bytesPerElement();
+        long start = tokenOffsets[first] * bytesPerToken;
+        long end = tokenOffsets[first + count] * bytesPerToken;
+        advice.dontNeed(mapping, start, end - start);
+    }
+
+    /**
      * Forces every written row to storage, so a kept file survives a crash of the machine.
      *
      * @throws IllegalStateException if the buffer is closed

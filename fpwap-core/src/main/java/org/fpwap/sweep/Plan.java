@@ -1,22 +1,31 @@
 package org.fpwap.sweep;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
- * What a sweep will do and whether it can: checked from headers and a scan of the dataset, before any
- * device contact.
+ * What a sweep will do and whether it can, from headers, a scan of the dataset, the device's memory and
+ * a measured probe (one layer's load and one microbatch's forward).
  *
  * @param blockers problems that stop the run, each saying what to change
  * @param warnings things worth knowing that do not stop it
+ * @param device the compute device
+ * @param memoryBudget device bytes the plan may use
  * @param samples prompts
  * @param tokens real tokens
- * @param microbatches microbatches per layer
  * @param layers layers that will run (0 through the deepest any callback needs)
+ * @param microbatchSamples at most this many prompts per microbatch
+ * @param tokenBudget at most this many padded token slots per microbatch
+ * @param microbatches microbatches per layer
+ * @param peakDeviceBytes the memory model's peak (weights on the device + the largest microbatch)
  * @param weightBytes checkpoint bytes those layers read, once each
  * @param residualBytes size of the on-disk residual buffer
+ * @param estimatedSeconds the estimated wall time, or NaN when there was nothing to measure
+ * @param bottleneck what bounds the estimate: "compute" or "weight load"
  */
-public record Plan(List<String> blockers, List<String> warnings, int samples, long tokens, int microbatches, int layers,
-        long weightBytes, long residualBytes) {
+public record Plan(List<String> blockers, List<String> warnings, String device, long memoryBudget, int samples, long tokens,
+        int layers, int microbatchSamples, long tokenBudget, int microbatches, long peakDeviceBytes, long weightBytes,
+        long residualBytes, double estimatedSeconds, String bottleneck) {
 
     public Plan {
         blockers = List.copyOf(blockers);
@@ -31,12 +40,34 @@ public record Plan(List<String> blockers, List<String> warnings, int samples, lo
     /** A readable account of the plan. */
     public String summary() {
         StringBuilder sb = new StringBuilder();
-        sb.append(feasible() ? "feasible" : "NOT feasible").append(": ").append(samples).append(" prompts, ")
-                .append(tokens).append(" tokens in ").append(microbatches).append(" microbatches; ")
-                .append(layers).append(" layers; weights read once: ").append(weightBytes).append(" B; residual buffer: ")
-                .append(residualBytes).append(" B\n");
+        sb.append(feasible() ? "plan: feasible\n" : "plan: NOT feasible\n");
+        sb.append(String.format(Locale.ROOT, "  data:        %,d prompts, %,d tokens%n", samples, tokens));
+        sb.append(String.format(Locale.ROOT, "  schedule:    %d layers x %,d microbatches (<= %d prompts, <= %,d token slots each)%n",
+                layers, microbatches, microbatchSamples, tokenBudget));
+        sb.append(String.format(Locale.ROOT, "  device:      %s, budget %s, peak %s%n", device, bytes(memoryBudget),
+                bytes(peakDeviceBytes)));
+        sb.append(String.format(Locale.ROOT, "  weight I/O:  %s (each layer read once)%n", bytes(weightBytes)));
+        sb.append(String.format(Locale.ROOT, "  residual:    %s on disk%n", bytes(residualBytes)));
+        if (!Double.isNaN(estimatedSeconds)) {
+            sb.append(String.format(Locale.ROOT, "  estimate:    %.1f s (bound by %s)%n", estimatedSeconds, bottleneck));
+        }
         blockers.forEach(b -> sb.append("  blocker: ").append(b).append('\n'));
         warnings.forEach(w -> sb.append("  warning: ").append(w).append('\n'));
         return sb.toString();
+    }
+
+    /** Bytes with a binary unit, e.g. {@code 12.3 MiB}. */
+    static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

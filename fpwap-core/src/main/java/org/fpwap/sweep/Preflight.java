@@ -1,15 +1,30 @@
 package org.fpwap.sweep;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import org.fpwap.buffer.ResidualBuffer;
 import org.fpwap.dataset.DatasetException;
 import org.fpwap.dataset.DatasetScanner;
 import org.fpwap.dataset.DatasetSummary;
+import org.fpwap.device.DeviceUnavailableException;
+import org.fpwap.device.Devices;
+import org.fpwap.device.MemoryBudget;
+import org.fpwap.forward.BlockForward;
+import org.fpwap.forward.ForwardContext;
+import org.fpwap.forward.HookHandler;
+import org.fpwap.forward.Microbatch;
+import org.fpwap.forward.PaddingSide;
 import org.fpwap.model.ModelSpec;
 import org.fpwap.model.TensorNames;
 import org.fpwap.model.TensorRef;
@@ -17,12 +32,22 @@ import org.fpwap.safetensors.Checkpoint;
 import org.fpwap.safetensors.CheckpointHeaders;
 import org.fpwap.safetensors.SafetensorsException;
 import org.fpwap.safetensors.TensorInfo;
+import org.fpwap.weights.LayerLayout;
+import org.fpwap.weights.LayerWeights;
+import org.fpwap.weights.WeightLoader;
 
 /**
- * The minimal preflight: tensor presence, shapes and dtypes from headers only, a validating scan of the
- * dataset, and disk space for the residual buffer. Never touches the device or reads weight data.
+ * Checks a sweep before it runs: every needed tensor's presence and shape from headers only, a validating
+ * scan of the dataset, the device, the memory budget (choosing the largest microbatch that fits when the
+ * user set none), disk space for the residual buffer, and — optionally — a measured probe (one layer's
+ * load and one microbatch's forward) for the time estimate.
  */
 final class Preflight {
+
+    /** Token slots per microbatch beyond which larger microbatches stop paying off on these GEMM sizes. */
+    static final long AUTO_MAX_SLOTS = 8192;
+    /** At most this many prompts per microbatch when chosen automatically. */
+    static final int AUTO_MAX_SAMPLES = 512;
 
     private final SweepConfig config;
     private final ModelSpec spec;
@@ -36,32 +61,135 @@ final class Preflight {
         this.workDir = workDir;
     }
 
-    Plan plan() {
+    /** A plan with the dataset scan behind it, so the run need not scan again. */
+    record Checked(Plan plan, DatasetSummary summary) {}
+
+    /** The plan; {@code probe} also measures one layer's load and one microbatch's forward for the estimate. */
+    Plan plan(boolean probe) {
+        return check(probe).plan();
+    }
+
+    /** The plan and the dataset summary (null when the scan failed). */
+    Checked check(boolean probe) {
         List<String> blockers = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         long weightBytes = checkTensors(blockers);
+        Device device = null;
+        try {
+            device = Devices.resolve(config.device());
+        } catch (DeviceUnavailableException e) {
+            blockers.add(e.getMessage());
+        }
+        boolean gpu = device != null && device.isGpu();
+        long budget = config.deviceMemory() > 0 ? config.deviceMemory()
+                : device == null ? 0 : MemoryBudget.defaultBytes(device);
         DatasetSummary summary = null;
         try {
             summary = DatasetScanner.scan(config.dataset(), spec.vocabSize(), spec.maxPositions());
         } catch (DatasetException e) {
             blockers.add(e.getMessage());
         }
+        String deviceName = device == null ? config.device() : device.toString();
         if (summary == null) {
-            return new Plan(blockers, warnings, 0, 0, 0, deepest + 1, weightBytes, 0);
+            return new Checked(new Plan(blockers, warnings, deviceName, budget, 0, 0, deepest + 1, 0, 0, 0, 0, weightBytes, 0,
+                    Double.NaN, ""), null);
         }
+        MemoryModel memory = new MemoryModel(spec);
+        int width = summary.maxLength();
+        int samples;
+        long tokenBudget;
+        if (config.microbatch() > 0) {
+            samples = config.microbatch();
+            tokenBudget = config.tokenBudget();
+            int largest = (int) Math.max(1, Math.min(samples, Math.min(summary.sampleCount(), tokenBudget / width)));
+            long peak = memory.peakBytes(gpu, largest, width);
+            if (peak > budget) {
+                blockers.add(String.format(Locale.ROOT, "a microbatch of %d prompts x %d tokens needs %,d bytes (weights %,d + "
+                        + "working set %,d) but the device memory budget is %,d; lower the microbatch size or raise the budget",
+                        largest, width, peak, memory.weightBytesOnDevice(gpu), memory.workingSetBytes(largest, width), budget));
+            }
+        } else {
+            samples = largestFitting(memory, gpu, width, budget);
+            if (samples == 0) {
+                long need = memory.peakBytes(gpu, 1, width);
+                blockers.add(String.format(Locale.ROOT, "one layer's FP32 weights (%,d bytes on the device) plus one prompt of %d "
+                        + "tokens need %,d bytes but the device memory budget is %,d; raise the budget (--device-memory) or "
+                        + "shorten the longest prompt", memory.weightBytesOnDevice(gpu), width, need, budget));
+                samples = 1;
+            }
+            tokenBudget = Math.max(width, Math.min((long) samples * width, AUTO_MAX_SLOTS));
+            samples = (int) Math.min(AUTO_MAX_SAMPLES, Math.max(samples, tokenBudget / Math.max(1, summary.length(0))));
+        }
+        MicrobatchPlan plan = MicrobatchPlan.of(summary.lengths(), samples, tokenBudget);
+        long peak = memory.peakBytes(gpu, plan.size(0), width);
         long residual = ResidualBuffer.fileBytesFor(spec.hiddenSize(), summary.totalTokens(), config.transport());
+        checkDisk(residual, blockers, warnings);
+        double estimate = Double.NaN;
+        String bottleneck = "";
+        if (probe && blockers.isEmpty()) {
+            double[] measured = probe(device, plan);
+            double computePerLayer = measured[1] * summary.totalTokens() / Math.max(1, plan.microbatch(0, PaddingSide.RIGHT).realTokens());
+            double perLayer = Math.max(measured[0], computePerLayer);
+            bottleneck = measured[0] > computePerLayer ? "weight load" : "compute";
+            estimate = measured[0] + perLayer * (deepest + 1);
+        }
+        return new Checked(new Plan(blockers, warnings, deviceName, budget, summary.sampleCount(), summary.totalTokens(),
+                deepest + 1, samples, tokenBudget, plan.count(), peak, weightBytes, residual, estimate, bottleneck), summary);
+    }
+
+    private static int largestFitting(MemoryModel memory, boolean gpu, int width, long budget) {
+        int lo = 0;
+        int hi = AUTO_MAX_SAMPLES;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (memory.peakBytes(gpu, mid, width) <= budget) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    private void checkDisk(long residual, List<String> blockers, List<String> warnings) {
         try {
             long free = Files.getFileStore(workDir).getUsableSpace();
             if (free < residual) {
-                blockers.add("the residual buffer needs " + residual + " bytes in " + workDir + " but only " + free
-                        + " are free; choose another workDir or the BF16 residual transport");
+                blockers.add(String.format(Locale.ROOT, "the residual buffer needs %,d bytes in %s but only %,d are free; "
+                        + "choose another work directory or the BF16 residual transport", residual, workDir, free));
+            } else if (free < 2 * residual) {
+                warnings.add(String.format(Locale.ROOT, "%s has %,d bytes free: room for the residual buffer (%,d) but "
+                        + "perhaps not for large outputs", workDir, free, residual));
             }
         } catch (IOException e) {
             warnings.add("cannot check free space in " + workDir + ": " + e.getMessage());
         }
-        MicrobatchPlan plan = MicrobatchPlan.of(summary.lengths(), config.microbatch(), config.tokenBudget());
-        return new Plan(blockers, warnings, summary.sampleCount(), summary.totalTokens(), plan.count(), deepest + 1,
-                weightBytes, residual);
+    }
+
+    /** Seconds to stage layer 0, and seconds for one forward of the first (largest) microbatch on random inputs. */
+    private double[] probe(Device device, MicrobatchPlan plan) {
+        Devices.prepareComputeThread();
+        try (Checkpoint checkpoint = Checkpoint.open(config.model());
+                NDManager manager = NDManager.newBaseManager(device);
+                Arena arena = Arena.ofConfined()) {
+            WeightLoader loader = new WeightLoader(checkpoint, spec);
+            LayerLayout layout = loader.layout(0);
+            MemorySegment slot = arena.allocate(Math.max(1, layout.bytes()), LayerLayout.ALIGNMENT);
+            long t0 = System.nanoTime();
+            long bytes = loader.stage(layout, slot);
+            double load = (System.nanoTime() - t0) / 1e9;
+            try (LayerWeights weights = loader.wrap(layout, slot, bytes, manager, null);
+                    NDManager scope = manager.newSubManager()) {
+                Microbatch mb = plan.microbatch(0, PaddingSide.RIGHT);
+                NDArray input = scope.randomNormal(new Shape(mb.size(), mb.width(), spec.hiddenSize()));
+                ForwardContext ctx = ForwardContext.create(spec, mb, scope);
+                BlockForward block = new BlockForward(spec);
+                block.forward(weights, input, ctx, HookHandler.NONE).close(); // warm-up: first calls pay one-off setup
+                long t1 = System.nanoTime();
+                block.forward(weights, input, ctx, HookHandler.NONE).close();
+                return new double[] {load, (System.nanoTime() - t1) / 1e9};
+            }
+        }
     }
 
     private long checkTensors(List<String> blockers) {
@@ -89,8 +217,13 @@ final class Preflight {
             }
             TensorInfo info = headers.info(ref.name());
             if (!Arrays.equals(info.shape(), ref.shape())) {
-                blockers.add("tensor \"" + ref.name() + "\" has shape " + Arrays.toString(info.shape())
-                        + "; config.json implies " + Arrays.toString(ref.shape()));
+                blockers.add("tensor \"" + ref.name() + "\" in " + headers.fileOf(ref.name()) + " has shape "
+                        + Arrays.toString(info.shape()) + "; config.json implies " + Arrays.toString(ref.shape()));
+            }
+            switch (info.dtype()) {
+                case F32, BF16, F16 -> { }
+                default -> blockers.add("tensor \"" + ref.name() + "\" in " + headers.fileOf(ref.name()) + " has dtype "
+                        + info.dtype() + "; weights must be F32, BF16 or F16");
             }
             if (i < layerTensors) {
                 layerBytes += info.byteLength();

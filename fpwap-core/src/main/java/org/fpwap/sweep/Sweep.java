@@ -66,19 +66,28 @@ public final class Sweep implements AutoCloseable {
         return workDir;
     }
 
-    /** Checks the model files, the dataset and the disk without touching the device. */
+    /**
+     * Checks the model files (headers only), the dataset, the device and its memory budget, and the disk,
+     * chooses the microbatch size, and estimates the run time from a probe (one layer's load and one
+     * microbatch's forward).
+     */
     public Plan preflight() {
         checkOpen();
-        return new Preflight(config, spec, deepestLayer(), workDir).plan();
+        return new Preflight(config, spec, deepestLayer(), workDir).plan(true);
     }
 
     /**
-     * Runs the sweep. The returned {@link Result} owns the emitted activations; close it (or this sweep,
+     * Runs the sweep after the checks of {@link #preflight()} (without the probe); an infeasible plan
+     * throws {@link PlanException} listing the blockers. The returned {@link Result} owns the emitted activations; close it (or this sweep,
      * which closes every result it returned).
      */
     public Result run() {
         checkOpen();
-        Result result = new SweepRunner(config, spec, subscriptions, workDir).run();
+        Preflight.Checked checked = new Preflight(config, spec, deepestLayer(), workDir).check(false);
+        if (!checked.plan().feasible()) {
+            throw new PlanException(checked.plan());
+        }
+        Result result = new SweepRunner(config, spec, subscriptions, workDir, checked.plan(), checked.summary()).run();
         results.add(result);
         return result;
     }
@@ -114,8 +123,9 @@ public final class Sweep implements AutoCloseable {
         private Dataset dataset;
         private final List<Callback> callbacks = new ArrayList<>();
         private String device = "cpu";
-        private int microbatch = 8;
+        private int microbatch;
         private long tokenBudget = Long.MAX_VALUE;
+        private long deviceMemory;
         private Path workDir;
         private boolean finalNorm = true;
         private ResidualBuffer.Transport transport = ResidualBuffer.Transport.FP32;
@@ -155,7 +165,10 @@ public final class Sweep implements AutoCloseable {
             return this;
         }
 
-        /** At most this many prompts per microbatch (default 8). */
+        /**
+         * At most this many prompts per microbatch. Without it, preflight picks the largest microbatch that
+         * fits the device memory budget (the usual choice: users need no batch-size knob).
+         */
         public Builder microbatch(int samples) {
             if (samples <= 0) {
                 throw new IllegalArgumentException("microbatch must be positive, got " + samples);
@@ -170,6 +183,15 @@ public final class Sweep implements AutoCloseable {
                 throw new IllegalArgumentException("token budget must be positive, got " + slots);
             }
             this.tokenBudget = slots;
+            return this;
+        }
+
+        /** The device memory a sweep may plan for, in bytes (default: free GPU memory, or half the available RAM). */
+        public Builder deviceMemory(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("device memory budget must be positive, got " + bytes);
+            }
+            this.deviceMemory = bytes;
             return this;
         }
 
@@ -250,7 +272,7 @@ public final class Sweep implements AutoCloseable {
                 throw new UncheckedIOException("cannot create the work directory " + (owns ? "in " + System.getProperty("java.io.tmpdir") : dir)
                         + ": " + e.getMessage(), e);
             }
-            SweepConfig config = new SweepConfig(model, dataset, device, microbatch, tokenBudget, finalNorm, transport,
+            SweepConfig config = new SweepConfig(model, dataset, device, microbatch, tokenBudget, deviceMemory, finalNorm, transport,
                     keepResidual, progress, verify);
             return new Sweep(config, spec, List.copyOf(subscriptions), dir, owns);
         }

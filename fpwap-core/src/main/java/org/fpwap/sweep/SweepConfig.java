@@ -4,13 +4,19 @@ import java.nio.file.Path;
 import org.fpwap.buffer.ResidualBuffer;
 import org.fpwap.dataset.Dataset;
 
-/** Everything a {@link Sweep.Builder} collected, as one immutable value. */
+/**
+ * Everything a {@link Sweep.Builder} collected, as one immutable value.
+ *
+ * @param microbatch prompts per microbatch, or 0 to let preflight choose the largest that fits
+ * @param deviceMemory the device memory budget in bytes, or 0 for the device's default
+ */
 record SweepConfig(
         Path model,
         Dataset dataset,
         String device,
         int microbatch,
         long tokenBudget,
+        long deviceMemory,
         boolean finalNorm,
         ResidualBuffer.Transport transport,
         boolean keepResidual,

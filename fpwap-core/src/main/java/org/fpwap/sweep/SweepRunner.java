@@ -60,7 +60,13 @@ final class SweepRunner {
     private final int deepest;
     private final ProfileRecorder profile = new ProfileRecorder();
 
-    SweepRunner(SweepConfig config, ModelSpec spec, List<Subscription> subscriptions, Path workDir) {
+    private final Plan plan;
+    private final DatasetSummary summary;
+
+    SweepRunner(SweepConfig config, ModelSpec spec, List<Subscription> subscriptions, Path workDir, Plan plan,
+            DatasetSummary summary) {
+        this.plan = plan;
+        this.summary = summary;
         this.config = config;
         this.spec = spec;
         this.subscriptions = subscriptions;
@@ -69,10 +75,9 @@ final class SweepRunner {
     }
 
     Result run() {
-        DatasetSummary summary = DatasetScanner.scan(config.dataset(), spec.vocabSize(), spec.maxPositions());
         Device device = Devices.resolve(config.device());
         Devices.prepareComputeThread();
-        MicrobatchPlan plan = MicrobatchPlan.of(summary.lengths(), config.microbatch(), config.tokenBudget());
+        MicrobatchPlan plan = MicrobatchPlan.of(summary.lengths(), this.plan.microbatchSamples(), this.plan.tokenBudget());
         SweepInfo info = new SweepInfo(spec, summary.sampleCount(), summary.totalTokens(), ModelFingerprint.of(config.model()));
         subscriptions.forEach(s -> s.callback().onSweepStart(info));
         boolean normed = config.finalNorm() && deepest == spec.numLayers() - 1;
@@ -158,7 +163,9 @@ final class SweepRunner {
                 }
                 int[] tokens = s.tokens();
                 embedder.embedSample(tokens, rows, 0);
-                buffer.writeSample(buffer.processingIndexOf(s.id()), rows, 0);
+                int slot = buffer.processingIndexOf(s.id());
+                buffer.writeSample(slot, rows, 0);
+                buffer.release(slot, 1);
                 if (keepTokens != null) {
                     keepTokens.add(tokens);
                 }
@@ -185,6 +192,7 @@ final class SweepRunner {
             if (layer < deepest) {
                 buffer.writePadded(first, mb.size(), mb.width(), SIDE, out.toFloatArray());
             }
+            buffer.release(first, mb.size());
             profile.io(layer, (t1 - t0 + System.nanoTime() - t2) / 1e9);
         }
     }

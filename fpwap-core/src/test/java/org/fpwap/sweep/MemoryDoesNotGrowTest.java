@@ -17,7 +17,6 @@ import org.fpwap.modelgen.RandomModelConfig;
 import org.fpwap.modelgen.RandomModelWriter;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,16 +103,13 @@ class MemoryDoesNotGrowTest {
     }
 
     /**
-     * The brief's claim taken literally (peak total RSS, mapped files included). Fails today: the residual
-     * buffer is a {@code MAP_SHARED} mapping and the engine only ever advises {@code WILLNEED}, so every page
-     * of it, once written by the embedding pass, stays in the process's resident set for the rest of the run:
-     * peak RSS grows by the whole residual file ({@code tokens × H × 4}; 183 MB for 5,000 prompts here, seen
-     * as 428 MB → 606 MB). Enable once the engine drops the pages of microbatches it is done with (e.g.
-     * {@code madvise(MADV_DONTNEED)} on the mapping after each microbatch's write, which keeps the data in the
-     * page cache for a shared file mapping).
+     * The brief's claim taken literally (peak total RSS, mapped files included). The residual buffer is a
+     * {@code MAP_SHARED} mapping, so every page the run touched would stay in the resident set (peak RSS
+     * growing by the whole residual file, {@code tokens × H × 4}: seen as 428 MB → 606 MB for 500 → 5,000
+     * prompts) were it not for the engine releasing each microbatch's rows ({@code madvise(MADV_DONTNEED)},
+     * data kept in the page cache) once it is done with them.
      */
     @Test
-    @Disabled("known: the residual buffer's mapped pages stay resident, so total peak RSS grows with the dataset")
     void peakTotalMemoryDoesNotGrowWithTheDataset() throws Exception {
         Path model = model(4);
         Map<String, Double> small = probe(model, 500);

@@ -1,0 +1,56 @@
+package org.fpwap.sweep;
+
+import static java.util.Objects.requireNonNull;
+
+import org.fpwap.model.ModelSpec;
+import org.fpwap.weights.LayerLayout;
+import org.fpwap.model.TensorNames;
+
+/**
+ * What a sweep holds in device memory: one layer's FP32 weights in each of the two prefetch staging slots
+ * (on CPU the device tensors wrap the slots; on a GPU one layer is uploaded while the slots stay in host
+ * RAM), plus one microbatch's working set. The working-set model counts the tensors alive at the peak of a
+ * block forward — a dozen {@code [B,T,H]} activations, three {@code [B,T,I]} MLP intermediates, the
+ * q/k/v projections, the attention mask and one attention score chunk — and is deliberately generous.
+ */
+public final class MemoryModel {
+
+    /** {@code [B,T,H]}-sized tensors alive at the forward's peak (inputs, norms, residual sums, hooks' copies). */
+    private static final int HIDDEN_COPIES = 12;
+    /** {@code [B,T,I]}-sized tensors alive at the MLP's peak (gate, up, their product). */
+    private static final int MLP_COPIES = 3;
+
+    private final ModelSpec spec;
+    private final long layerBytes;
+
+    /** A model of {@code spec}'s memory use. */
+    public MemoryModel(ModelSpec spec) {
+        this.spec = requireNonNull(spec, "spec is null");
+        this.layerBytes = LayerLayout.of(0, TensorNames.withPrefix(spec, "").layer(0)).bytes();
+    }
+
+    /** One block's weights in FP32 (the staging layout, alignment included). */
+    public long layerFp32Bytes() {
+        return layerBytes;
+    }
+
+    /** The weights a running sweep keeps on the device: two staged layers on CPU/MPS, one on a GPU. */
+    public long weightBytesOnDevice(boolean gpu) {
+        return (gpu ? 1 : 2) * layerBytes;
+    }
+
+    /** Peak working set of a microbatch of {@code samples} prompts padded to {@code width} tokens. */
+    public long workingSetBytes(int samples, int width) {
+        long slots = (long) samples * width;
+        long qkv = (long) (spec.numHeads() + 2 * spec.numKvHeads()) * spec.headDim();
+        long perSlot = (long) HIDDEN_COPIES * spec.hiddenSize() + (long) MLP_COPIES * spec.intermediateSize() + 2 * qkv;
+        long scores = Math.min((long) samples * spec.numHeads() * width * width, 2 * (64L << 20) / Float.BYTES);
+        long mask = (long) samples * width * width;
+        return (slots * perSlot + scores + mask) * Float.BYTES;
+    }
+
+    /** Weights on the device plus one microbatch's working set. */
+    public long peakBytes(boolean gpu, int samples, int width) {
+        return weightBytesOnDevice(gpu) + workingSetBytes(samples, width);
+    }
+}
