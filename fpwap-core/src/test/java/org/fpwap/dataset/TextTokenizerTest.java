@@ -188,6 +188,13 @@ class TextTokenizerTest {
     }
 
     @Test
+    void theTokenizersJarsRustEngineDoesNotDisplacePyTorchAsDjlsDefaultEngine() {
+        // ai.djl.huggingface:tokenizers registers an EngineProvider ("Rust", rank 4); DJL picks the
+        // lowest rank, so NDManager.newBaseManager(device) must still mean PyTorch (rank 2)
+        assertEquals("PyTorch", ai.djl.engine.Engine.getDefaultEngineName());
+    }
+
+    @Test
     void manyTokenizersCanBeLoadedAndClosed() {
         for (int i = 0; i < 200; i++) {
             try (TextTokenizer tokenizer = load(i % 2 == 0)) {
