@@ -52,6 +52,21 @@ public interface Dataset {
     }
 
     /**
+     * A JSON Lines file of text prompts: one object per line, {@code {"text": "...", "label": 0}} with
+     * {@code label} optional, tokenized on the fly by {@code tokenizer} (the model's
+     * {@code tokenizer.json}, with its BOS id prepended if it was loaded so). Other fields are ignored,
+     * but a line with {@code input_ids} is an error: token ids and text are not mixed in one file. A
+     * line whose text gives no tokens (e.g. {@code ""}) is an error naming the line. The sample id is
+     * the 0-based line number and every pass tokenizes again, deterministically.
+     *
+     * <p>The dataset borrows {@code tokenizer}: the caller keeps it open for every pass (scan and
+     * replay) and closes it afterwards.
+     */
+    static Dataset jsonlText(Path file, TextTokenizer tokenizer) {
+        return new JsonlSource(file, Objects.requireNonNull(tokenizer, "tokenizer is null"));
+    }
+
+    /**
      * An Arrow IPC file (random-access "file" format) or stream. Column {@code input_ids} is a
      * {@code list} or {@code large_list} of {@code int32} or {@code int64}; optional column
      * {@code label} is a nullable {@code int32} or {@code int64}; other columns are ignored. The
@@ -73,7 +88,8 @@ public interface Dataset {
     /**
      * A file whose format is chosen from its name ({@code .jsonl}, {@code .ndjson}, {@code .json} →
      * JSONL; {@code .arrow}, {@code .arrows}, {@code .feather}, {@code .ipc} → Arrow) or, for other
-     * names, from its first bytes (Arrow magic or stream marker → Arrow, anything else → JSONL).
+     * names, from its first bytes (Arrow magic or stream marker → Arrow, anything else → JSONL). The
+     * data is token ids; text prompts need a tokenizer, see {@link #jsonlText}.
      */
     static Dataset fromFile(Path file) {
         return DatasetFormats.detect(file);

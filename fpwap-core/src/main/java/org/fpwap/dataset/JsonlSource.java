@@ -23,7 +23,7 @@ import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
- * {@link Dataset#jsonl}: JSON Lines read one line at a time.
+ * {@link Dataset#jsonl} and {@link Dataset#jsonlText}: JSON Lines read one line at a time.
  *
  * <p>Each line is parsed with Gson's streaming {@link JsonReader} in strict mode: no tree is built,
  * and the grammar is full JSON (escapes, any field order, extra fields ignored), so there is no
@@ -35,13 +35,28 @@ final class JsonlSource implements Dataset {
     private static final int READ_BUFFER = 1 << 16;
 
     private final Path file;
+    /** Null for token-id lines ({@code input_ids}); else the tokenizer for {@code text} lines. */
+    private final TextTokenizer tokenizer;
+    /** The field every line must have, for messages. */
+    private final String idsField;
 
     JsonlSource(Path file) {
+        this(file, null);
+    }
+
+    /** {@link Dataset#jsonlText} when {@code tokenizer} is not null: lines carry {@code text}, not ids. */
+    JsonlSource(Path file, TextTokenizer tokenizer) {
         this.file = Objects.requireNonNull(file, "file is null");
+        this.tokenizer = tokenizer;
+        this.idsField = tokenizer == null ? "input_ids" : "text";
     }
 
     @Override
     public SampleCursor open() {
+        if (tokenizer != null && tokenizer.isClosed()) {
+            throw new IllegalStateException("cannot read " + file + ": its tokenizer " + tokenizer.source()
+                    + " is already closed");
+        }
         InputStream in;
         try {
             in = Files.newInputStream(file);
@@ -197,22 +212,32 @@ final class JsonlSource implements Dataset {
         private Sample parse(String text) {
             String where = file + ":" + lineNo;
             if (text.isBlank()) {
-                throw new DatasetException(where + ": empty line; every line must be a JSON object with \"input_ids\" "
-                        + "(the sample id is the line number, so blank lines are not skipped)");
+                throw new DatasetException(where + ": empty line; every line must be a JSON object with \"" + idsField
+                        + "\" (the sample id is the line number, so blank lines are not skipped)");
             }
             JsonReader reader = new JsonReader(new StringReader(text));
             reader.setStrictness(Strictness.STRICT);
             try {
                 if (reader.peek() != JsonToken.BEGIN_OBJECT) {
-                    throw new DatasetException(where + ": expected a JSON object with \"input_ids\", got " + abbreviate(text));
+                    throw new DatasetException(where + ": expected a JSON object with \"" + idsField + "\", got "
+                            + abbreviate(text));
                 }
                 reader.beginObject();
                 int[] tokens = null;
+                String prompt = null;
                 OptionalLong label = OptionalLong.empty();
                 boolean sawLabel = false;
                 while (reader.hasNext()) {
                     String name = reader.nextName();
-                    if (name.equals("input_ids")) {
+                    if (tokenizer != null && name.equals("input_ids")) {
+                        throw new DatasetException(where + ": field \"input_ids\" in a text dataset; every line must "
+                                + "give the prompt as \"text\" (token ids and text cannot be mixed in one file)");
+                    } else if (tokenizer != null && name.equals("text")) {
+                        if (prompt != null) {
+                            throw new DatasetException(where + ": field \"text\" appears twice");
+                        }
+                        prompt = readText(reader, where);
+                    } else if (tokenizer == null && name.equals("input_ids")) {
                         if (tokens != null) {
                             throw new DatasetException(where + ": field \"input_ids\" appears twice");
                         }
@@ -231,7 +256,16 @@ final class JsonlSource implements Dataset {
                 if (reader.peek() != JsonToken.END_DOCUMENT) {
                     throw new DatasetException(where + ": not valid JSON (more than one value on the line)");
                 }
-                if (tokens == null) {
+                if (tokenizer != null) {
+                    if (prompt == null) {
+                        throw new DatasetException(where + ": missing field \"text\" (the prompt as a string)");
+                    }
+                    tokens = tokenizer.encode(prompt);
+                    if (tokens.length == (tokenizer.bosTokenId().isPresent() ? 1 : 0)) {
+                        // a BOS alone is no prompt: the text itself gave nothing
+                        throw new DatasetException(where + ": \"text\" produced no tokens");
+                    }
+                } else if (tokens == null) {
                     throw new DatasetException(where + ": missing field \"input_ids\" (a list of token ids)");
                 }
                 return new Sample(lineNo - 1, tokens, label);
@@ -269,6 +303,13 @@ final class JsonlSource implements Dataset {
             }
             reader.endArray();
             return Arrays.copyOf(scratch, n);
+        }
+
+        private String readText(JsonReader reader, String where) throws IOException {
+            if (reader.peek() != JsonToken.STRING) {
+                throw new DatasetException(where + ": field \"text\" must be a string, got " + describe(reader));
+            }
+            return reader.nextString();
         }
 
         private OptionalLong readLabel(JsonReader reader, String where) throws IOException {
