@@ -62,8 +62,8 @@ final class DemoCommand implements Callable<Integer> {
         o.println("prompts: " + prompts + " (64 labelled prompts, 8-64 tokens)");
         o.flush();
         ExtractJob job = new ExtractJob(model, prompts, outDir, Optional.empty(), Set.of(Hook.RESIDUAL_POST), Pool.LAST,
-                true, OutputFormat.ARROW, 0, "cpu", false);
-        ExtractJob.Outcome outcome = job.run();
+                true, OutputFormat.ARROW, 0, "cpu", 0, Optional.empty(), false, false);
+        ExtractJob.Outcome outcome = job.run(o);
         outcome.summary().forEach(o::println);
         o.println("outputs (Arrow IPC: sample_id, label, activation[256]), profile and manifest:");
         outcome.files().forEach(p -> o.println("  " + p));

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.fpwap.callback.LayerSelection;
@@ -20,11 +22,15 @@ import org.fpwap.callback.Layers;
 import org.fpwap.callbacks.Pool;
 import org.fpwap.callbacks.RawActivations;
 import org.fpwap.dataset.Dataset;
+import org.fpwap.dataset.TextTokenizer;
+import org.fpwap.model.ModelConfigReader;
 import org.fpwap.forward.Hook;
 import org.fpwap.result.OutputFormat;
 import org.fpwap.result.Result;
 import org.fpwap.result.RunManifest;
 import org.fpwap.result.VerifyReport;
+import org.fpwap.sweep.Plan;
+import org.fpwap.sweep.ProgressListener;
 import org.fpwap.sweep.Sweep;
 
 /**
@@ -43,10 +49,14 @@ import org.fpwap.sweep.Sweep;
  * @param format the output format
  * @param microbatch prompts per microbatch, or 0 to let preflight choose
  * @param device the device name
+ * @param deviceMemory the device memory budget in bytes, or 0 for the default
+ * @param tokenizer a {@code tokenizer.json} when the input holds text prompts
+ * @param addBos prepend the model's BOS token to text prompts
  * @param verify also run the naive schedule and compare bit for bit
  */
 record ExtractJob(Path model, Path input, Path out, Optional<List<Integer>> layers, Set<Hook> hooks, Pool pool,
-        boolean finalNorm, OutputFormat format, int microbatch, String device, boolean verify) {
+        boolean finalNorm, OutputFormat format, int microbatch, String device, long deviceMemory, Optional<Path> tokenizer,
+        boolean addBos, boolean verify) {
 
     /** The sweep's scratch directory inside the output directory (same file system: exports are moves). */
     static final String WORK_DIR = ".fpwap-work";
@@ -67,23 +77,12 @@ record ExtractJob(Path model, Path input, Path out, Optional<List<Integer>> laye
      */
     record Outcome(List<Path> files, List<String> summary, Optional<VerifyReport> verification) {}
 
-    Outcome run() {
+    /** Runs the job, showing progress on {@code progress} (null: silent). */
+    Outcome run(PrintWriter progress) {
         prepareOutputDirectory();
-        LayerSelection selection = layers.map(ls -> Layers.of(ls.stream().mapToInt(Integer::intValue).toArray()))
-                .orElse(Layers.all());
-        RawActivations raw = RawActivations.at(selection).hooks(hooks).pool(pool);
-        Sweep.Builder builder = Sweep.builder()
-                .model(model)
-                .dataset(Dataset.fromFile(input))
-                .callbacks(raw)
-                .device(device)
-                .finalNorm(finalNorm)
-                .workDir(out.resolve(WORK_DIR))
-                .verify(verify);
-        if (microbatch > 0) {
-            builder.microbatch(microbatch);
-        }
-        try (Sweep sweep = builder.build()) {
+        try (TextTokenizer textTokenizer = openTokenizer();
+                ProgressPrinter printer = progress == null ? null : new ProgressPrinter(progress, ProgressPrinter.stdoutIsTerminal());
+                Sweep sweep = sweep(textTokenizer, printer == null ? ProgressListener.NONE : printer)) {
             Result result = sweep.run();
             List<Path> files = new ArrayList<>(result.export(out, format));
             files.add(RunManifest.write(out, model, sweep.model(), optionsJson(), result.sampleCount(),
@@ -92,12 +91,50 @@ record ExtractJob(Path model, Path input, Path out, Optional<List<Integer>> laye
             summary.add(String.format(Locale.ROOT, "extracted %d prompts (%d tokens) in %.2f s (%.0f tok/s)",
                     result.sampleCount(), result.profile().tokens(), result.profile().wallSeconds(),
                     result.profile().tokensPerSecond()));
-            summary.add("profile: " + result.profile().summary());
+            summary.add(ProfileReport.render(result.profile(), sweep.model()));
             result.verification().ifPresent(v -> summary.add(v.summary()));
             return new Outcome(files, summary, result.verification());
         } finally {
             deleteWorkDir();
         }
+    }
+
+    /** The plan {@code extract} would follow, with a measured time estimate; runs nothing. */
+    Plan preflight() {
+        try (TextTokenizer textTokenizer = openTokenizer(); Sweep sweep = sweep(textTokenizer, ProgressListener.NONE)) {
+            return sweep.preflight();
+        } finally {
+            deleteWorkDir();
+        }
+    }
+
+    private Sweep sweep(TextTokenizer textTokenizer, ProgressListener listener) {
+        LayerSelection selection = layers.map(ls -> Layers.of(ls.stream().mapToInt(Integer::intValue).toArray()))
+                .orElse(Layers.all());
+        Sweep.Builder builder = Sweep.builder()
+                .model(model)
+                .dataset(textTokenizer != null ? Dataset.jsonlText(input, textTokenizer) : Dataset.fromFile(input))
+                .callbacks(RawActivations.at(selection).hooks(hooks).pool(pool))
+                .device(device)
+                .finalNorm(finalNorm)
+                .workDir(out.resolve(WORK_DIR))
+                .progress(listener)
+                .verify(verify);
+        if (microbatch > 0) {
+            builder.microbatch(microbatch);
+        }
+        if (deviceMemory > 0) {
+            builder.deviceMemory(deviceMemory);
+        }
+        return builder.build();
+    }
+
+    private TextTokenizer openTokenizer() {
+        if (tokenizer.isEmpty()) {
+            return null;
+        }
+        OptionalInt bos = addBos ? ModelConfigReader.bosTokenId(model) : OptionalInt.empty();
+        return TextTokenizer.load(tokenizer.get(), addBos, bos);
     }
 
     private JsonObject optionsJson() {
@@ -115,6 +152,9 @@ record ExtractJob(Path model, Path input, Path out, Optional<List<Integer>> laye
         o.addProperty("microbatch", microbatch);
         o.addProperty("device", device);
         o.addProperty("verify", verify);
+        o.addProperty("tokenizer", tokenizer.map(p -> p.toAbsolutePath().toString()).orElse(null));
+        o.addProperty("add_bos", addBos);
+        o.addProperty("device_memory", deviceMemory > 0 ? deviceMemory : null);
         return o;
     }
 

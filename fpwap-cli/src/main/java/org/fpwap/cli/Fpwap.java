@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "fpwap 0.1.0-SNAPSHOT",
         description = "Extract activations from transformer models whose weights do not fit in device memory.",
-        subcommands = {ExtractCommand.class, MakeModelCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ExtractCommand.class, PreflightCommand.class, InspectCommand.class, MakeModelCommand.class,
+                DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Fpwap implements Runnable {
 
     @CommandLine.Spec

@@ -41,6 +41,14 @@ public final class Devices {
         throw new DeviceUnavailableException("unknown device \"" + name + "\"; use cpu, cuda, cuda:N or mps");
     }
 
+    /** A short name for messages: {@code cpu}, {@code cuda:0}, {@code mps}. */
+    public static String describe(Device device) {
+        if (device.isGpu()) {
+            return "cuda:" + device.getDeviceId();
+        }
+        return device.getDeviceType();
+    }
+
     /**
      * Loads the PyTorch engine if needed and turns off autograd for the calling thread. Grad mode is
      * thread-local in libtorch, so every thread that runs ops calls this first.

@@ -56,6 +56,19 @@ public final class ModelConfigReader {
         return new ModelConfigReader(nameForErrors, root.getAsJsonObject()).spec();
     }
 
+    /** The {@code bos_token_id} of a model's config, if it has a single integer one. */
+    public static OptionalInt bosTokenId(Path modelDir) {
+        Path file = Files.isDirectory(modelDir) ? modelDir.resolve("config.json") : modelDir;
+        try {
+            JsonElement root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+            JsonElement bos = root.isJsonObject() ? root.getAsJsonObject().get("bos_token_id") : null;
+            return bos != null && bos.isJsonPrimitive() && bos.getAsJsonPrimitive().isNumber()
+                    ? OptionalInt.of(bos.getAsInt()) : OptionalInt.empty();
+        } catch (IOException | JsonParseException e) {
+            throw new ModelConfigException(file, "cannot read bos_token_id: " + e.getMessage());
+        }
+    }
+
     private ModelSpec spec() {
         String modelType = requiredString("model_type");
         ModelFamily family = ModelFamily.fromModelType(modelType).orElseThrow(() -> new ModelConfigException(file,

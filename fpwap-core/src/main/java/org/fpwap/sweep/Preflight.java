@@ -89,7 +89,7 @@ final class Preflight {
         } catch (DatasetException e) {
             blockers.add(e.getMessage());
         }
-        String deviceName = device == null ? config.device() : device.toString();
+        String deviceName = device == null ? config.device() : Devices.describe(device);
         if (summary == null) {
             return new Checked(new Plan(blockers, warnings, deviceName, budget, 0, 0, deepest + 1, 0, 0, 0, 0, weightBytes, 0,
                     Double.NaN, ""), null);

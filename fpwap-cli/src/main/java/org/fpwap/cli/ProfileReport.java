@@ -1,0 +1,54 @@
+package org.fpwap.cli;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import org.fpwap.model.ModelSpec;
+import org.fpwap.profile.LayerProfile;
+import org.fpwap.profile.Profile;
+
+/** The profile as a small table for the end of a CLI run: phases, slowest layers, bytes moved, rates. */
+final class ProfileReport {
+
+    private ProfileReport() {}
+
+    static String render(Profile p, ModelSpec spec) {
+        double load = 0;
+        double wait = 0;
+        double forward = 0;
+        double callbacks = 0;
+        double io = 0;
+        for (LayerProfile l : p.layers()) {
+            load += l.loadSeconds();
+            wait += l.loadWaitSeconds();
+            forward += l.forwardSeconds();
+            callbacks += l.callbackSeconds();
+            io += l.ioSeconds();
+        }
+        // Dense GEMM work only (2 × parameters × tokens per layer); attention scores add a little more.
+        double flops = 2.0 * spec.parametersPerLayer() * p.tokens() * p.layers().size();
+        StringBuilder sb = new StringBuilder("profile:\n");
+        sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "wall", p.wallSeconds()));
+        sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "embed", p.embedSeconds()));
+        sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "forward", forward));
+        sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "callbacks", callbacks));
+        sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "residual I/O", io));
+        sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s (waited %.2f s)%n", "weight load (background)", load, wait));
+        List<LayerProfile> slowest = p.layers().stream()
+                .sorted(Comparator.comparingDouble((LayerProfile l) -> l.forwardSeconds() + l.callbackSeconds() + l.ioSeconds()
+                        + l.loadWaitSeconds()).reversed())
+                .limit(3).toList();
+        for (LayerProfile l : slowest) {
+            sb.append(String.format(Locale.ROOT, "  slow layer %-17d %9.2f s%n", l.layer(),
+                    l.forwardSeconds() + l.callbackSeconds() + l.ioSeconds() + l.loadWaitSeconds()));
+        }
+        sb.append(String.format(Locale.ROOT, "  %-28s %,d B%n", "weights read", p.weightBytesRead()));
+        sb.append(String.format(Locale.ROOT, "  %-28s %,d B read, %,d B written%n", "residual", p.residualBytesRead(),
+                p.residualBytesWritten()));
+        sb.append(String.format(Locale.ROOT, "  %-28s %,d B%n", "emitted", p.emittedBytes()));
+        sb.append(String.format(Locale.ROOT, "  %-28s %,.0f tok/s%n", "throughput", p.tokensPerSecond()));
+        sb.append(String.format(Locale.ROOT, "  %-28s %.1f GFLOP/s (dense GEMMs over forward time)", "achieved",
+                forward > 0 ? flops / forward / 1e9 : 0));
+        return sb.toString();
+    }
+}
