@@ -20,6 +20,8 @@ public final class CenteredMoments {
     private long count;
     private final double[] mean;
     private final double[] m2;
+    /** A reusable batch accumulator for {@link #add} (not part of the value). */
+    private CenteredMoments scratch;
 
     private CenteredMoments(int dim, long count, double[] mean, double[] m2) {
         this.dim = dim;
@@ -42,37 +44,53 @@ public final class CenteredMoments {
      */
     public static CenteredMoments of(double[] rows, int count, int dim) {
         CenteredMoments m = empty(dim);
+        m.count = batch(rows, count, dim, m.mean, m.m2);
+        return m;
+    }
+
+    /**
+     * Writes the mean of the {@code count} rows into {@code mean} and their centred scatter into
+     * {@code scatter}; returns {@code count}.
+     */
+    private static long batch(double[] rows, int count, int dim, double[] mean, double[] scatter) {
         if (count < 0 || rows.length < (long) count * dim) {
             throw new IllegalArgumentException(count + " rows of width " + dim + " need " + (long) count * dim
                     + " values, got " + rows.length);
         }
+        Arrays.fill(mean, 0);
+        Arrays.fill(scatter, 0);
         if (count == 0) {
-            return m;
+            return 0;
         }
         double[] centred = Arrays.copyOf(rows, count * dim);
         for (int r = 0; r < count; r++) {
             for (int h = 0; h < dim; h++) {
-                m.mean[h] += centred[r * dim + h];
+                mean[h] += centred[r * dim + h];
             }
         }
         for (int h = 0; h < dim; h++) {
-            m.mean[h] /= count;
+            mean[h] /= count;
         }
         for (int r = 0; r < count; r++) {
             for (int h = 0; h < dim; h++) {
-                centred[r * dim + h] -= m.mean[h];
+                centred[r * dim + h] -= mean[h];
             }
         }
-        DMatrixRMaj x = DMatrixRMaj.wrap(count, dim, centred);
-        DMatrixRMaj scatter = DMatrixRMaj.wrap(dim, dim, m.m2);
-        CommonOps_DDRM.multInner(x, scatter);
-        m.count = count;
-        return m;
+        CommonOps_DDRM.multInner(DMatrixRMaj.wrap(count, dim, centred), DMatrixRMaj.wrap(dim, dim, scatter));
+        return count;
     }
 
-    /** Adds {@code count} row-major vectors ({@code rows} holds {@code count × dim} values); returns this. */
+    /**
+     * Adds {@code count} row-major vectors ({@code rows} holds {@code count × dim} values): their batch
+     * moments, merged in. Reuses one scratch batch accumulator, so a stream of batches allocates no H×H
+     * matrices after the first. Returns this.
+     */
     public CenteredMoments add(double[] rows, int count) {
-        return merge(of(rows, count, dim));
+        if (scratch == null) {
+            scratch = empty(dim);
+        }
+        scratch.count = batch(rows, count, dim, scratch.mean, scratch.m2);
+        return merge(scratch);
     }
 
     /** Folds {@code other}'s vectors into this accumulator (Chan et al.); returns this. {@code other} is unchanged. */

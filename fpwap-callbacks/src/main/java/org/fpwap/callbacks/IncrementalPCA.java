@@ -132,10 +132,9 @@ public final class IncrementalPCA implements Callback {
     @Override
     public CallbackAction onBatch(Batch batch) {
         PooledRows rows = PooledRows.of(batch, input);
-        CenteredMoments batchMoments = CenteredMoments.of(rows.values(), rows.count(), rows.width());
         running.computeIfAbsent(batch.layer(), l -> new LinkedHashMap<>())
                 .computeIfAbsent(batch.hook(), h -> CenteredMoments.empty(rows.width()))
-                .merge(batchMoments);
+                .add(rows.values(), rows.count());
         return CallbackAction.nothing();
     }
 
