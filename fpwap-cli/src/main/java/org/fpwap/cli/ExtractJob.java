@@ -2,7 +2,6 @@ package org.fpwap.cli;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -15,16 +14,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.stream.Stream;
-import org.fpwap.callback.LayerSelection;
-import org.fpwap.callback.Layers;
-import org.fpwap.callbacks.Pool;
+import org.fpwap.callback.Callback;
 import org.fpwap.callbacks.RawActivations;
 import org.fpwap.dataset.Dataset;
 import org.fpwap.dataset.TextTokenizer;
 import org.fpwap.model.ModelConfigReader;
-import org.fpwap.forward.Hook;
 import org.fpwap.result.OutputFormat;
 import org.fpwap.result.Result;
 import org.fpwap.result.RunManifest;
@@ -34,17 +29,16 @@ import org.fpwap.sweep.ProgressListener;
 import org.fpwap.sweep.Sweep;
 
 /**
- * The {@code extract} job on the layer-streaming engine: one sweep with {@link RawActivations}, exported
- * in the public layout, then {@code profile.json} and {@code manifest.json} (last). The sweep's work
- * directory is {@code OUT/.fpwap-work} (same file system, so exported safetensors are moved, not
+ * The {@code extract} job on the layer-streaming engine: one sweep with the requested callbacks
+ * ({@link RawActivations} unless {@code --pool none}, and optionally PCA, diff-of-means and steering),
+ * exported in the public layout, then {@code profile.json} and {@code manifest.json} (last). The sweep's
+ * work directory is {@code OUT/.fpwap-work} (same file system, so exported safetensors are moved, not
  * copied) and is removed afterwards, whether the run succeeded or not.
  *
  * @param model the HF model directory
  * @param input the prompts (JSONL, or Arrow IPC)
  * @param out the output directory
- * @param layers the layers, or empty for all
- * @param hooks the hooks
- * @param pool the pooling
+ * @param callbacks what to compute
  * @param finalNorm HF {@code hidden_states[-1]} parity at the last layer
  * @param format the output format
  * @param microbatch prompts per microbatch, or 0 to let preflight choose
@@ -53,10 +47,11 @@ import org.fpwap.sweep.Sweep;
  * @param tokenizer a {@code tokenizer.json} when the input holds text prompts
  * @param addBos prepend the model's BOS token to text prompts
  * @param verify also run the naive schedule and compare bit for bit
+ * @param options the options as the user gave them, for the manifest
  */
-record ExtractJob(Path model, Path input, Path out, Optional<List<Integer>> layers, Set<Hook> hooks, Pool pool,
-        boolean finalNorm, OutputFormat format, int microbatch, String device, long deviceMemory, Optional<Path> tokenizer,
-        boolean addBos, boolean verify) {
+record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, boolean finalNorm, OutputFormat format,
+        int microbatch, String device, long deviceMemory, Optional<Path> tokenizer, boolean addBos, boolean verify,
+        JsonObject options) {
 
     /** The sweep's scratch directory inside the output directory (same file system: exports are moves). */
     static final String WORK_DIR = ".fpwap-work";
@@ -65,7 +60,8 @@ record ExtractJob(Path model, Path input, Path out, Optional<List<Integer>> laye
         requireNonNull(model, "model is null");
         requireNonNull(input, "input is null");
         requireNonNull(out, "out is null");
-        hooks = Set.copyOf(hooks);
+        callbacks = List.copyOf(callbacks);
+        options = options.deepCopy();
     }
 
     /**
@@ -85,7 +81,7 @@ record ExtractJob(Path model, Path input, Path out, Optional<List<Integer>> laye
                 Sweep sweep = sweep(textTokenizer, printer == null ? ProgressListener.NONE : printer)) {
             Result result = sweep.run();
             List<Path> files = new ArrayList<>(result.export(out, format));
-            files.add(RunManifest.write(out, model, sweep.model(), optionsJson(), result.sampleCount(),
+            files.add(RunManifest.write(out, model, sweep.model(), options, result.sampleCount(),
                     result.profile().tokens(), files));
             List<String> summary = new ArrayList<>();
             summary.add(String.format(Locale.ROOT, "extracted %d prompts (%d tokens) in %.2f s (%.0f tok/s)",
@@ -109,12 +105,10 @@ record ExtractJob(Path model, Path input, Path out, Optional<List<Integer>> laye
     }
 
     private Sweep sweep(TextTokenizer textTokenizer, ProgressListener listener) {
-        LayerSelection selection = layers.map(ls -> Layers.of(ls.stream().mapToInt(Integer::intValue).toArray()))
-                .orElse(Layers.all());
         Sweep.Builder builder = Sweep.builder()
                 .model(model)
                 .dataset(textTokenizer != null ? Dataset.jsonlText(input, textTokenizer) : Dataset.fromFile(input))
-                .callbacks(RawActivations.at(selection).hooks(hooks).pool(pool))
+                .callbacks(callbacks)
                 .device(device)
                 .finalNorm(finalNorm)
                 .workDir(out.resolve(WORK_DIR))
@@ -135,27 +129,6 @@ record ExtractJob(Path model, Path input, Path out, Optional<List<Integer>> laye
         }
         OptionalInt bos = addBos ? ModelConfigReader.bosTokenId(model) : OptionalInt.empty();
         return TextTokenizer.load(tokenizer.get(), addBos, bos);
-    }
-
-    private JsonObject optionsJson() {
-        JsonObject o = new JsonObject();
-        o.addProperty("input", input.toAbsolutePath().toString());
-        JsonArray ls = new JsonArray();
-        layers.ifPresent(l -> l.forEach(ls::add));
-        o.add("layers", layers.isPresent() ? ls : null);
-        JsonArray hs = new JsonArray();
-        hooks.stream().map(Hook::wireName).sorted().forEach(hs::add);
-        o.add("hooks", hs);
-        o.addProperty("pool", pool.wireName());
-        o.addProperty("final_norm", finalNorm);
-        o.addProperty("format", format.name().toLowerCase(Locale.ROOT));
-        o.addProperty("microbatch", microbatch);
-        o.addProperty("device", device);
-        o.addProperty("verify", verify);
-        o.addProperty("tokenizer", tokenizer.map(p -> p.toAbsolutePath().toString()).orElse(null));
-        o.addProperty("add_bos", addBos);
-        o.addProperty("device_memory", deviceMemory > 0 ? deviceMemory : null);
-        return o;
     }
 
     private void prepareOutputDirectory() {

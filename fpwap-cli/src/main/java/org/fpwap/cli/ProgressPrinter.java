@@ -66,8 +66,8 @@ final class ProgressPrinter implements ProgressListener, AutoCloseable {
                 } else if (System.nanoTime() - lastLine >= LINE_INTERVAL_NANOS) {
                     double elapsed = (System.nanoTime() - startNanos) / 1e9;
                     double eta = tokens == 0 ? 0 : elapsed * (totalTokens - tokens) / tokens;
-                    line(String.format(Locale.ROOT, "layer %d: %d/%d microbatches done, %,.0f tok/s, ETA %.0f s",
-                            m.layer(), steps, totalSteps, tokensPerSecond(), eta));
+                    line(String.format(Locale.ROOT, "layer %d microbatch %d: %d/%d steps done, %,.0f tok/s, ETA %.0f s",
+                            m.layer(), m.index() + 1, steps, totalSteps, tokensPerSecond(), eta));
                 }
             }
             case ProgressEvent.LayerFinished f -> {

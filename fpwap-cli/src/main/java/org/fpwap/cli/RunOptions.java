@@ -6,7 +6,16 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import com.google.gson.JsonObject;
+import org.fpwap.callback.Callback;
+import org.fpwap.callback.LayerSelection;
+import org.fpwap.callback.Layers;
+import org.fpwap.callbacks.DiffOfMeans;
+import org.fpwap.callbacks.IncrementalPCA;
 import org.fpwap.callbacks.Pool;
+import org.fpwap.callbacks.RawActivations;
+import org.fpwap.callbacks.SteerInBasis;
+import org.fpwap.callbacks.SteeringVector;
 import org.fpwap.forward.Hook;
 import org.fpwap.result.OutputFormat;
 import picocli.CommandLine.Option;
@@ -32,9 +41,47 @@ final class RunOptions {
             description = "Any of residual_pre, attn_out, mlp_out, residual_post (default: ${DEFAULT-VALUE}).")
     String hooks;
 
-    @Option(names = "--pool", defaultValue = "last", paramLabel = "last|mean|all",
-            description = "last / mean over real tokens, or all real tokens (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pool", defaultValue = "last", paramLabel = "last|mean|all|none",
+            description = "last / mean over real tokens, all real tokens, or none (artifacts only) (default: ${DEFAULT-VALUE}).")
     String pool;
+
+    @Option(names = "--pca", paramLabel = "K", description = "Fit an incremental PCA with K components at each selected "
+            + "layer and hook (input: the pooled vectors, or every token with --pool all); writes layer-L/<hook>.pca.safetensors.")
+    Integer pca;
+
+    @Option(names = "--diff-of-means", description = "Per-class means of the pooled vectors (labels from the input) and "
+            + "the class 1 - class 0 direction; writes layer-L/<hook>.diff_of_means.safetensors.")
+    boolean diffOfMeans;
+
+    @Option(names = "--steer", paramLabel = "FILE", description = "Steer along a vector read from this safetensors file "
+            + "(e.g. a previous run's pca or diff_of_means artifact).")
+    Path steer;
+
+    @Option(names = "--steer-tensor", paramLabel = "NAME", description = "The tensor in --steer (e.g. components, direction).")
+    String steerTensor;
+
+    @Option(names = "--steer-row", paramLabel = "I", description = "Row of a matrix tensor (e.g. PCA component I).")
+    Integer steerRow;
+
+    @Option(names = "--alpha", defaultValue = "1.0", paramLabel = "A", description = "Steering strength: acts + A·v (default: ${DEFAULT-VALUE}).")
+    float alpha;
+
+    @Option(names = "--steer-layers", paramLabel = "L1,L2", description = "Layers to steer at.")
+    String steerLayers;
+
+    @Option(names = "--steer-hook", defaultValue = "residual_post", paramLabel = "HOOK",
+            description = "Hook to steer at (default: ${DEFAULT-VALUE}: changes only later layers).")
+    String steerHook;
+
+    @Option(names = "--steer-positions", defaultValue = "all", paramLabel = "all|last",
+            description = "Steer every real token or only the last (default: ${DEFAULT-VALUE}).")
+    String steerPositions;
+
+    @Option(names = "--steer-normalize", description = "Scale the steering vector to unit length first.")
+    boolean steerNormalize;
+
+    @Option(names = "--ablate", description = "Instead of adding, remove the component along the vector: acts - (acts·v̂)v̂.")
+    boolean ablate;
 
     @Option(names = "--final-norm", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Apply the final norm to the last layer's residual_post, as HF hidden_states[-1] (default: on).")
@@ -76,12 +123,89 @@ final class RunOptions {
         if (addBos && tokenizer == null) {
             throw new IllegalArgumentException("--add-bos needs --tokenizer");
         }
-        return new ExtractJob(model, input, out, parseLayers(layers), parseHooks(hooks),
-                Pool.fromWireName(pool).orElseThrow(() -> new IllegalArgumentException(
-                        "--pool " + pool + " is not one of last, mean, all")),
-                finalNorm, parseFormat(format), microbatch == null ? 0 : positive("--microbatch", microbatch), device,
+        return new ExtractJob(model, input, out, callbacks(), finalNorm, parseFormat(format),
+                microbatch == null ? 0 : positive("--microbatch", microbatch), device,
                 deviceMemory == null ? 0 : positive("--device-memory", deviceMemory), Optional.ofNullable(tokenizer), addBos,
-                verify);
+                verify, manifestOptions());
+    }
+
+    /** The callbacks the options ask for, in the order they run (steering first: it is the WRITE phase). */
+    List<Callback> callbacks() {
+        LayerSelection layerSelection = parseLayers(layers)
+                .map(ls -> Layers.of(ls.stream().mapToInt(Integer::intValue).toArray()))
+                .orElse(Layers.all());
+        Set<Hook> hookSet = parseHooks(hooks);
+        List<Callback> result = new ArrayList<>();
+        steering().ifPresent(result::add);
+        Optional<Pool> pooling = pool.equals("none") ? Optional.empty() : Optional.of(Pool.fromWireName(pool)
+                .orElseThrow(() -> new IllegalArgumentException("--pool " + pool + " is not one of last, mean, all, none")));
+        pooling.ifPresent(p -> result.add(RawActivations.at(layerSelection).hooks(hookSet).pool(p)));
+        Pool vectors = pooling.orElse(Pool.LAST);
+        if (pca != null) {
+            result.add(IncrementalPCA.at(layerSelection).components(positive("--pca", pca)).hooks(hookSet).input(vectors));
+        }
+        if (diffOfMeans) {
+            result.add(DiffOfMeans.at(layerSelection).hooks(hookSet).pool(vectors == Pool.ALL ? Pool.LAST : vectors));
+        }
+        if (result.isEmpty()) {
+            throw new IllegalArgumentException("--pool none with no --pca, --diff-of-means or --steer computes nothing");
+        }
+        return result;
+    }
+
+    private Optional<Callback> steering() {
+        if (steer == null) {
+            if (steerTensor != null || steerRow != null || steerLayers != null || ablate) {
+                throw new IllegalArgumentException("--steer-tensor, --steer-row, --steer-layers and --ablate need --steer FILE");
+            }
+            return Optional.empty();
+        }
+        if (steerTensor == null || steerLayers == null) {
+            throw new IllegalArgumentException("--steer needs --steer-tensor NAME and --steer-layers L1,L2");
+        }
+        SteeringVector vector = steerRow == null ? SteeringVector.fromFile(steer, steerTensor)
+                : SteeringVector.fromFile(steer, steerTensor, steerRow);
+        List<Integer> at = parseLayers(steerLayers).orElseThrow(() -> new IllegalArgumentException(
+                "--steer-layers must list layers, not all"));
+        Hook hook = Hook.fromWireName(steerHook.trim()).orElseThrow(() -> new IllegalArgumentException(
+                "--steer-hook: unknown hook \"" + steerHook + "\"; use residual_pre, attn_out, mlp_out, residual_post"));
+        SteerInBasis.Positions positions = switch (steerPositions.trim()) {
+            case "all" -> SteerInBasis.Positions.ALL;
+            case "last" -> SteerInBasis.Positions.LAST;
+            default -> throw new IllegalArgumentException("--steer-positions " + steerPositions + " is not one of all, last");
+        };
+        SteerInBasis steering = SteerInBasis.at(Layers.of(at.stream().mapToInt(Integer::intValue).toArray()), vector)
+                .alpha(alpha).hook(hook).positions(positions).normalize(steerNormalize);
+        return Optional.of(ablate ? steering.ablate() : steering);
+    }
+
+    /** The options as given, for {@code manifest.json}. */
+    JsonObject manifestOptions() {
+        JsonObject o = new JsonObject();
+        o.addProperty("input", input.toAbsolutePath().toString());
+        o.addProperty("layers", layers);
+        o.addProperty("hooks", hooks);
+        o.addProperty("pool", pool);
+        o.addProperty("pca", pca);
+        o.addProperty("diff_of_means", diffOfMeans);
+        o.addProperty("steer", steer == null ? null : steer.toAbsolutePath().toString());
+        o.addProperty("steer_tensor", steerTensor);
+        o.addProperty("steer_row", steerRow);
+        o.addProperty("alpha", steer == null ? null : alpha);
+        o.addProperty("steer_layers", steerLayers);
+        o.addProperty("steer_hook", steer == null ? null : steerHook);
+        o.addProperty("steer_positions", steer == null ? null : steerPositions);
+        o.addProperty("steer_normalize", steerNormalize);
+        o.addProperty("ablate", ablate);
+        o.addProperty("final_norm", finalNorm);
+        o.addProperty("format", format);
+        o.addProperty("microbatch", microbatch);
+        o.addProperty("device", device);
+        o.addProperty("device_memory", deviceMemory);
+        o.addProperty("tokenizer", tokenizer == null ? null : tokenizer.toAbsolutePath().toString());
+        o.addProperty("add_bos", addBos);
+        o.addProperty("verify", verify);
+        return o;
     }
 
     static Optional<List<Integer>> parseLayers(String text) {

@@ -126,7 +126,8 @@ public final class Result implements AutoCloseable {
     /**
      * Writes everything to {@code dir} in the public layout: {@code layer-<L>/<hook>.arrow|.safetensors} per
      * emit stream (suffixed {@code .<callback>} when several callbacks emit at one hook), artifacts as
-     * {@code layer-<L>/<hook>.<kind>.safetensors} (sweep-level: {@code <kind>.safetensors}) and
+     * {@code layer-<L>/<hook>.<kind>.safetensors} (sweep-level: {@code <kind>.safetensors}; prefixed
+     * {@code <callback>.} when several callbacks produce the same kind at one place) and
      * {@code profile.json}. Emit files are moved (safetensors) or converted (Arrow); later
      * {@link #activations} calls read the exported files. Returns the files written.
      */
@@ -152,9 +153,12 @@ public final class Result implements AutoCloseable {
                 written.add(target);
             }
             for (Artifact a : artifacts) {
+                boolean shared = artifacts.stream().filter(o -> o.kind().equals(a.kind()) && o.layer().equals(a.layer())
+                        && o.hook().equals(a.hook())).count() > 1;
+                String suffix = (shared ? a.metadata().getOrDefault("callback", "") + "." : "") + a.kind() + ".safetensors";
                 String name = a.layer().isPresent()
-                        ? "layer-" + a.layer().getAsInt() + "/" + a.hook().map(h -> h.wireName() + ".").orElse("") + a.kind() + ".safetensors"
-                        : a.kind() + ".safetensors";
+                        ? "layer-" + a.layer().getAsInt() + "/" + a.hook().map(h -> h.wireName() + ".").orElse("") + suffix
+                        : suffix;
                 Path target = dir.resolve(name);
                 Files.createDirectories(target.getParent());
                 written.add(a.write(target));

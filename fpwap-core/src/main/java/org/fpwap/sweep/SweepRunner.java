@@ -10,7 +10,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.fpwap.buffer.ResidualBuffer;
@@ -119,17 +121,19 @@ final class SweepRunner {
                             runMicrobatch(layer, plan.first(m), mb, weights, block, buffer, input, manager, hooks);
                             config.progress().on(new ProgressEvent.MicrobatchDone(layer, m, mb.realTokens()));
                         }
+                        long endStart = System.nanoTime();
                         for (Subscription s : subscriptions) {
                             if (s.at(layer)) {
-                                artifacts.addAll(s.callback().onLayerEnd(layer));
+                                artifacts.addAll(stamped(s.callback().name(), s.callback().onLayerEnd(layer)));
                             }
                         }
+                        profile.callbacks(layer, (System.nanoTime() - endStart) / 1e9);
                     }
                     config.progress().on(new ProgressEvent.LayerFinished(layer, (System.nanoTime() - layerStart) / 1e9));
                 }
             }
             for (Subscription s : subscriptions) {
-                artifacts.addAll(s.callback().onSweepEnd());
+                artifacts.addAll(stamped(s.callback().name(), s.callback().onSweepEnd()));
             }
             Optional<VerifyReport> verification = Optional.empty();
             if (digests != null) {
@@ -141,6 +145,17 @@ final class SweepRunner {
             var emits = dispatcher.commit();
             return new Result(emits, artifacts, finished, verification, labels(summary));
         }
+    }
+
+    /** The artifacts with their producer's name in the metadata ({@code callback}), so same-kind artifacts stay apart. */
+    private static List<Artifact> stamped(String callback, List<Artifact> artifacts) {
+        List<Artifact> out = new ArrayList<>(artifacts.size());
+        for (Artifact a : artifacts) {
+            Map<String, String> metadata = new LinkedHashMap<>(a.metadata());
+            metadata.putIfAbsent("callback", callback);
+            out.add(new Artifact(a.kind(), a.layer(), a.hook(), a.tensors(), metadata));
+        }
+        return out;
     }
 
     private boolean subscribed(int layer, Hook hook) {
