@@ -42,8 +42,9 @@ public record Plan(List<String> blockers, List<String> warnings, String device, 
         StringBuilder sb = new StringBuilder();
         sb.append(feasible() ? "plan: feasible\n" : "plan: NOT feasible\n");
         sb.append(String.format(Locale.ROOT, "  data:        %,d prompts, %,d tokens%n", samples, tokens));
-        sb.append(String.format(Locale.ROOT, "  schedule:    %d layers x %,d microbatches (<= %d prompts, <= %,d token slots each)%n",
-                layers, microbatches, microbatchSamples, tokenBudget));
+        sb.append(String.format(Locale.ROOT, "  schedule:    %d layers x %,d microbatches (<= %d prompts%s each)%n",
+                layers, microbatches, microbatchSamples,
+                tokenBudget == Long.MAX_VALUE ? "" : String.format(Locale.ROOT, ", <= %,d token slots", tokenBudget)));
         sb.append(String.format(Locale.ROOT, "  device:      %s, budget %s, peak %s%n", device, bytes(memoryBudget),
                 bytes(peakDeviceBytes)));
         sb.append(String.format(Locale.ROOT, "  weight I/O:  %s (each layer read once)%n", bytes(weightBytes)));
