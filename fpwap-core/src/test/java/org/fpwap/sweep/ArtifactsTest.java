@@ -75,7 +75,7 @@ class ArtifactsTest {
     void layerAndSweepArtifactsAreReturnedAndExported() {
         Path model = tmp.resolve("model");
         RandomModelWriter.write(RandomModelConfig.builder(ModelFamily.LLAMA).layers(3).build(), model);
-        var samples = StreamingEqualsNaiveTest.samples(128, 5, 9, 1, 12);
+        var samples = SweepTestData.prompts(5, 128, 5, 9, 1, 12);
         long realTokens = 5 + 9 + 1 + 12;
         try (Sweep sweep = Sweep.builder().model(model).dataset(Dataset.of(samples)).callbacks(new TokenCounter())
                 .microbatch(3).build()) {

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.Random;
 import org.fpwap.dataset.Dataset;
 import org.fpwap.dataset.Sample;
@@ -33,25 +31,12 @@ class StreamingEqualsNaiveTest {
     @TempDir
     Path tmp;
 
-    static List<Sample> samples(int vocab, int... lengths) {
-        Random random = new Random(5);
-        List<Sample> out = new ArrayList<>();
-        for (int i = 0; i < lengths.length; i++) {
-            int[] t = new int[lengths[i]];
-            for (int j = 0; j < t.length; j++) {
-                t[j] = random.nextInt(vocab);
-            }
-            out.add(new Sample(i, t, i % 2 == 0 ? OptionalLong.of(i % 3) : OptionalLong.empty()));
-        }
-        return out;
-    }
-
     @ParameterizedTest
     @EnumSource(ModelFamily.class)
     void everyHookOfEveryLayerIsBitIdenticalToTheNaiveSchedule(ModelFamily family) {
         Path model = tmp.resolve("model");
         RandomModelWriter.write(RandomModelConfig.builder(family).layers(3).build(), model);
-        List<Sample> data = samples(128, 30, 2, 29, 3, 17, 17, 1, 9, 22);
+        List<Sample> data = SweepTestData.prompts(5, 128, 30, 2, 29, 3, 17, 17, 1, 9, 22);
         try (Sweep sweep = Sweep.builder().model(model).dataset(Dataset.of(data)).callbacks(RecordingCallback.everywhere())
                 .microbatch(3).verify(true).finalNorm(true).workDir(tmp.resolve("work")).build()) {
             Result result = sweep.run();
@@ -99,7 +84,7 @@ class StreamingEqualsNaiveTest {
                 return new org.fpwap.callback.CallbackAction.WriteBack(batch.activations().add(noise.nextFloat()));
             }
         };
-        try (Sweep sweep = Sweep.builder().model(model).dataset(Dataset.of(samples(128, 5, 4, 3)))
+        try (Sweep sweep = Sweep.builder().model(model).dataset(Dataset.of(SweepTestData.prompts(5, 128, 5, 4, 3)))
                 .callbacks(jitter, RecordingCallback.everywhere()).microbatch(2).verify(true).build()) {
             VerifyReport report = sweep.run().verification().orElseThrow();
             assertFalse(report.identical(), "a verify that cannot fail proves nothing: " + report.summary());
