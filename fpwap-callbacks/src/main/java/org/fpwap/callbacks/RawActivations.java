@@ -80,6 +80,11 @@ public final class RawActivations implements Callback {
     }
 
     @Override
+    public boolean stateless() {
+        return true;
+    }
+
+    @Override
     public CallbackAction onBatch(Batch batch) {
         return switch (pool) {
             case LAST -> CallbackAction.Emit.perSample(batch.lastRealToken());

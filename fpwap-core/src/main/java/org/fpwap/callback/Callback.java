@@ -30,6 +30,15 @@ public interface Callback {
         return false;
     }
 
+    /**
+     * Whether {@link #onBatch} is a pure function of the batch (no state, no side effects). The sweep's
+     * verify mode calls stateless READ callbacks again on the naive schedule and compares their emits bit
+     * for bit; stateful ones are not re-run (their state would count every sample twice).
+     */
+    default boolean stateless() {
+        return false;
+    }
+
     /** A short name for messages, output files and {@code Result} look-ups; unique within a sweep. */
     default String name() {
         return getClass().getSimpleName();

@@ -5,7 +5,8 @@ import java.util.Optional;
 /**
  * The outcome of checking the layer-streaming schedule against the naive one on the same microbatches.
  *
- * @param checked per-sample activations compared (one per sample per checked (layer, hook))
+ * @param checked per-sample digests compared: each sample's activation at every subscribed (layer, hook), and each
+ *     stateless callback's emit
  * @param firstMismatch the first (layer, hook, sample) whose activations differ in any bit, if any
  */
 public record VerifyReport(long checked, Optional<Mismatch> firstMismatch) {
@@ -28,6 +29,7 @@ public record VerifyReport(long checked, Optional<Mismatch> firstMismatch) {
     public String summary() {
         return firstMismatch.map(m -> "verify FAILED: streaming and naive schedules differ first at layer " + m.layer()
                         + " hook " + m.hook() + " sample " + m.sampleId() + " (" + checked + " activations compared)")
-                .orElse("verify passed: " + checked + " per-sample activations bit-identical between the streaming and naive schedules");
+                .orElse("verify passed: " + checked + " per-sample activations and emits bit-identical between the streaming and naive "
+                        + "schedules");
     }
 }

@@ -35,20 +35,25 @@ final class CallbackDispatcher implements AutoCloseable {
     private final Path emitDir;
     private final ProfileRecorder profile;
     private final boolean storeEmits;
+    private final DigestBook digests;
     private final Map<EmitStream, EmitWriter> writers = new LinkedHashMap<>();
 
     /**
      * @param subscriptions each callback with the layers it resolved to
      * @param emitDir where emit files are written
-     * @param storeEmits false to call only WRITE callbacks and store nothing (the verify pass)
+     * @param storeEmits true for the sweep (every callback runs, emits are stored); false for verify's naive
+     *     pass (WRITE callbacks and stateless READ callbacks run, nothing is stored)
+     * @param digests where stateless callbacks' emits are digested (recorded when storing, compared when not);
+     *     null when not verifying
      */
     CallbackDispatcher(List<Subscription> subscriptions, DatasetSummary dataset, Path emitDir, ProfileRecorder profile,
-            boolean storeEmits) {
+            boolean storeEmits, DigestBook digests) {
         this.subscriptions = List.copyOf(subscriptions);
         this.dataset = requireNonNull(dataset, "dataset is null");
         this.emitDir = requireNonNull(emitDir, "emitDir is null");
         this.profile = requireNonNull(profile, "profile is null");
         this.storeEmits = storeEmits;
+        this.digests = digests;
     }
 
     /** The hook handler for microbatch {@code mb}. */
@@ -69,18 +74,16 @@ final class CallbackDispatcher implements AutoCloseable {
                 current = apply(s.callback(), layer, hook, action, current, mb);
             }
         }
-        if (storeEmits) {
-            for (Subscription s : subscriptions) {
-                Callback cb = s.callback();
-                if (cb.phase() == Phase.READ && s.at(layer, hook)) {
-                    NDArray seen = cb.readsAfterWrites() ? current : original;
-                    CallbackAction action = cb.onBatch(new Batch(layer, hook, seen, mb, labels));
-                    if (action instanceof CallbackAction.WriteBack) {
-                        throw new CallbackException(cb.name() + " (a READ callback) returned a WriteBack at layer " + layer
-                                + " hook " + hook + "; declare phase() WRITE to replace activations");
-                    }
-                    apply(cb, layer, hook, action, seen, mb);
+        for (Subscription s : subscriptions) {
+            Callback cb = s.callback();
+            if (cb.phase() == Phase.READ && s.at(layer, hook) && (storeEmits || digests != null && cb.stateless())) {
+                NDArray seen = cb.readsAfterWrites() ? current : original;
+                CallbackAction action = cb.onBatch(new Batch(layer, hook, seen, mb, labels));
+                if (action instanceof CallbackAction.WriteBack) {
+                    throw new CallbackException(cb.name() + " (a READ callback) returned a WriteBack at layer " + layer
+                            + " hook " + hook + "; declare phase() WRITE to replace activations");
                 }
+                apply(cb, layer, hook, action, seen, mb);
             }
         }
         profile.callbacks(layer, (System.nanoTime() - start) / 1e9);
@@ -93,8 +96,14 @@ final class CallbackDispatcher implements AutoCloseable {
                     + "; return CallbackAction.nothing() instead");
             case CallbackAction.Nothing n -> current;
             case CallbackAction.Emit emit -> {
+                float[] values = emit.values().toFloatArray();
                 if (storeEmits) {
-                    store(cb, layer, hook, emit, mb);
+                    store(cb, layer, hook, emit, values, mb);
+                }
+                if (digests != null && cb.stateless()) {
+                    Shape shape = emit.values().getShape();
+                    digests.emitted(cb.name(), layer, hook, values, (int) shape.get(shape.dimension() - 1), emit.perToken(),
+                            mb, !storeEmits);
                 }
                 yield current;
             }
@@ -157,7 +166,7 @@ final class CallbackDispatcher implements AutoCloseable {
         return true;
     }
 
-    private void store(Callback cb, int layer, Hook hook, CallbackAction.Emit emit, Microbatch mb) {
+    private void store(Callback cb, int layer, Hook hook, CallbackAction.Emit emit, float[] values, Microbatch mb) {
         Shape shape = emit.values().getShape();
         String where = cb.name() + " at layer " + layer + " hook " + hook;
         if (shape.get(0) != mb.size() || emit.perToken() && shape.get(1) != mb.width()) {
@@ -175,7 +184,6 @@ final class CallbackDispatcher implements AutoCloseable {
             throw new CallbackException(where + " emitted " + (emit.perToken() ? "per-token" : "per-sample") + " width " + width
                     + " after emitting " + (writer.perToken() ? "per-token" : "per-sample") + " width " + writer.width());
         }
-        float[] values = emit.values().toFloatArray();
         long before = writer.bytesWritten();
         for (int b = 0; b < mb.size(); b++) {
             int from = emit.perToken() ? (b * mb.width() + mb.offset(b)) * width : b * width;

@@ -12,7 +12,8 @@ import org.fpwap.result.VerifyReport;
 /**
  * {@code verify} mode: a 64-bit digest of each sample's real-token activations at every hook a callback
  * sees, recorded on the streaming pass and compared on the naive pass. Two views per hook: what READ
- * callbacks see, and the value after write-backs (what the forward continues with).
+ * callbacks see, and the value after write-backs (what the forward continues with); plus the emits of
+ * stateless callbacks, which the naive pass calls again.
  */
 final class DigestBook {
 
@@ -43,13 +44,25 @@ final class DigestBook {
     }
 
     private void visit(int layer, String view, NDArray activation, Microbatch mb, boolean compare) {
+        visit(layer, view, activation.toFloatArray(), (int) activation.getShape().get(2), true, mb, compare);
+    }
+
+    /**
+     * Records or checks the digest of what a stateless callback emitted: {@code values} is {@code [B, W]}, or
+     * {@code [B, T, W]} when {@code perToken} (only real tokens count).
+     */
+    void emitted(String callback, int layer, Hook hook, float[] values, int width, boolean perToken, Microbatch mb,
+            boolean compare) {
+        visit(layer, "emit of " + callback + " at " + hook.wireName(), values, width, perToken, mb, compare);
+    }
+
+    private void visit(int layer, String view, float[] values, int width, boolean perToken, Microbatch mb, boolean compare) {
         long[] book = digests.computeIfAbsent(new Key(layer, view), k -> new long[samples]);
-        float[] values = activation.toFloatArray();
-        int h = (int) activation.getShape().get(2);
         for (int b = 0; b < mb.size(); b++) {
-            int from = (b * mb.width() + mb.offset(b)) * h;
+            int from = perToken ? (b * mb.width() + mb.offset(b)) * width : b * width;
+            int to = from + (perToken ? mb.length(b) : 1) * width;
             long digest = 1125899906842597L;
-            for (int i = from; i < from + mb.length(b) * h; i++) {
+            for (int i = from; i < to; i++) {
                 digest = 31 * digest + Float.floatToRawIntBits(values[i]);
             }
             int id = Math.toIntExact(mb.sampleId(b));

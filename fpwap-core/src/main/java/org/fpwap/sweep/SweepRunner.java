@@ -86,15 +86,15 @@ final class SweepRunner {
         List<Artifact> artifacts = new ArrayList<>();
         List<int[]> tokensForVerify = config.verify() ? new ArrayList<>() : null;
 
+        DigestBook digests = config.verify() ? new DigestBook(summary.sampleCount()) : null;
         try (Checkpoint checkpoint = Checkpoint.open(config.model());
                 NDManager manager = NDManager.newBaseManager(device);
                 ResidualBuffer buffer = ResidualBuffer.create(workDir, spec.hiddenSize(), plan.order(), plan.lengths(),
                         config.transport(), config.keepResidual());
-                CallbackDispatcher dispatcher = new CallbackDispatcher(subscriptions, summary, workDir, profile, true);
+                CallbackDispatcher dispatcher = new CallbackDispatcher(subscriptions, summary, workDir, profile, true, digests);
                 Arena inputArena = Arena.ofConfined()) {
             WeightLoader loader = new WeightLoader(checkpoint, spec);
             Embedder embedder = new Embedder(spec, loader.tokenEmbedding(), loader.positionEmbedding());
-            DigestBook digests = config.verify() ? new DigestBook(summary.sampleCount()) : null;
             MemorySegment input = inputArena.allocate(Math.max(1, plan.maxSlots() * spec.hiddenSize() * Float.BYTES), 64);
             try (Prefetcher prefetcher = new Prefetcher(loader, loader.layout(0).bytes(), profile);
                     NormWeights finalNorm = normed ? loader.loadFinalNorm(manager) : null) {
@@ -218,7 +218,8 @@ final class SweepRunner {
         List<LayerWeights> layers = new ArrayList<>();
         boolean normed = config.finalNorm() && deepest == spec.numLayers() - 1;
         try (NormWeights finalNorm = normed ? loader.loadFinalNorm(manager) : null;
-                CallbackDispatcher writes = new CallbackDispatcher(subscriptions, summary, workDir, new ProfileRecorder(), false)) {
+                CallbackDispatcher writes = new CallbackDispatcher(subscriptions, summary, workDir, new ProfileRecorder(), false,
+                        digests)) {
             for (int l = 0; l <= deepest; l++) {
                 layers.add(loader.loadLayer(l, manager));
             }
