@@ -127,8 +127,9 @@ final class Preflight {
         double estimate = Double.NaN;
         String bottleneck = "";
         if (probe && blockers.isEmpty()) {
-            double[] measured = probe(device, plan);
-            double computePerLayer = measured[1] * summary.totalTokens() / Math.max(1, plan.microbatch(0, PaddingSide.RIGHT).realTokens());
+            Microbatch sample = probeMicrobatch(plan);
+            double[] measured = probe(device, sample);
+            double computePerLayer = measured[1] * summary.totalTokens() / sample.realTokens();
             double perLayer = Math.max(measured[0], computePerLayer);
             bottleneck = measured[0] > computePerLayer ? "weight load" : "compute";
             estimate = measured[0] + perLayer * (deepest + 1);
@@ -166,8 +167,19 @@ final class Preflight {
         }
     }
 
-    /** Seconds to stage layer 0, and seconds for one forward of the first (largest) microbatch on random inputs. */
-    private double[] probe(Device device, MicrobatchPlan plan) {
+    /** Token slots the timed probe forward covers: enough to reach steady GEMM speed, small enough to stay quick. */
+    static final int PROBE_SLOTS = 1024;
+
+    /** The first samples of the first (longest) microbatch, about {@link #PROBE_SLOTS} padded slots. */
+    private static Microbatch probeMicrobatch(MicrobatchPlan plan) {
+        Microbatch first = plan.microbatch(0, PaddingSide.RIGHT);
+        int count = Math.max(1, Math.min(first.size(), PROBE_SLOTS / first.width()));
+        return Microbatch.ofLengths(Arrays.copyOf(first.sampleIds(), count), Arrays.copyOf(first.lengths(), count),
+                PaddingSide.RIGHT);
+    }
+
+    /** Seconds to stage layer 0, and seconds for one forward of {@code mb} on random inputs (after a warm-up). */
+    private double[] probe(Device device, Microbatch mb) {
         Devices.prepareComputeThread();
         try (Checkpoint checkpoint = Checkpoint.open(config.model());
                 NDManager manager = NDManager.newBaseManager(device);
@@ -180,7 +192,6 @@ final class Preflight {
             double load = (System.nanoTime() - t0) / 1e9;
             try (LayerWeights weights = loader.wrap(layout, slot, bytes, manager, null);
                     NDManager scope = manager.newSubManager()) {
-                Microbatch mb = plan.microbatch(0, PaddingSide.RIGHT);
                 NDArray input = scope.randomNormal(new Shape(mb.size(), mb.width(), spec.hiddenSize()));
                 ForwardContext ctx = ForwardContext.create(spec, mb, scope);
                 BlockForward block = new BlockForward(spec);
