@@ -93,7 +93,7 @@ public record EngineInfo(String libtorchVersion, String flavour, String libraryP
         o.addProperty("cuda", cuda);
         o.addProperty("cuda_devices", cudaDevices);
         o.addProperty("djl_version", djlVersion);
-        o.addProperty("tf32", Devices.TF32_STATEMENT);
+        o.addProperty("tf32_on_cuda", Devices.TF32_STATEMENT);
         return o;
     }
 }

@@ -113,7 +113,7 @@ public final class DeviceBenchmark {
             Files.createDirectories(outDir);
             Path file = outDir.resolve("gpu-check-" + Devices.describe(device).replace(':', '-') + "-"
                     + Instant.now().toString().replace(':', '-') + ".json");
-            String json = new GsonBuilder().setPrettyPrinting().create().toJson(r) + "\n";
+            String json = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(r) + "\n";
             Files.writeString(file, json, StandardCharsets.UTF_8);
             System.out.print(json);
             return file;
