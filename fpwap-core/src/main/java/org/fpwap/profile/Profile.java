@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.List;
+import org.fpwap.device.EngineInfo;
 
 /**
  * Where a sweep's time and bytes went. Cheap enough to be always on: a handful of clock reads and
@@ -54,6 +55,8 @@ public record Profile(long tokens, double wallSeconds, double embedSeconds, long
             array.add(j);
         }
         o.add("layers", array);
+        // The engine is process-wide (one libtorch per JVM), so the one loaded now is the one the run used.
+        o.add("engine", EngineInfo.current().toJson());
         return new GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n";
     }
 

@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import org.fpwap.device.Devices;
+import org.fpwap.device.EngineInfo;
 import org.fpwap.model.ModelFingerprint;
 import org.fpwap.model.ModelSpec;
 
@@ -55,8 +55,11 @@ public final class RunManifest {
         versions.addProperty("fpwap", version == null ? "dev" : version);
         versions.addProperty("java", Runtime.version().toString());
         versions.addProperty("djl", ai.djl.engine.Engine.getDjlVersion());
-        versions.addProperty("pytorch_flavour", Devices.flavour());
+        EngineInfo engine = EngineInfo.current();
+        versions.addProperty("pytorch_flavour", engine.flavour());
+        versions.addProperty("libtorch", engine.libtorchVersion());
         root.add("versions", versions);
+        root.add("engine", engine.toJson());
 
         Path target = dir.resolve("manifest.json");
         Path temp = dir.resolve(".manifest.json.tmp");

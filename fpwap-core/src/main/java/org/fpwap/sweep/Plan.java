@@ -10,6 +10,8 @@ import java.util.Locale;
  * @param blockers problems that stop the run, each saying what to change
  * @param warnings things worth knowing that do not stop it
  * @param device the compute device
+ * @param engine the PyTorch engine that will run it (version, flavour, where it was loaded from), or why it is unknown
+ * @param tf32 whether TF32 could be in effect (it must be off for exact FP32; see {@code Devices.TF32_STATEMENT})
  * @param memoryBudget device bytes the plan may use
  * @param samples prompts
  * @param tokens real tokens
@@ -23,7 +25,7 @@ import java.util.Locale;
  * @param estimatedSeconds the estimated wall time, or NaN when there was nothing to measure
  * @param bottleneck what bounds the estimate: "compute" or "weight load"
  */
-public record Plan(List<String> blockers, List<String> warnings, String device, long memoryBudget, int samples, long tokens,
+public record Plan(List<String> blockers, List<String> warnings, String device, String engine, String tf32, long memoryBudget, int samples, long tokens,
         int layers, int microbatchSamples, long tokenBudget, int microbatches, long peakDeviceBytes, long weightBytes,
         long residualBytes, double estimatedSeconds, String bottleneck) {
 
@@ -47,6 +49,8 @@ public record Plan(List<String> blockers, List<String> warnings, String device, 
                 tokenBudget == Long.MAX_VALUE ? "" : String.format(Locale.ROOT, ", <= %,d token slots", tokenBudget)));
         sb.append(String.format(Locale.ROOT, "  device:      %s, budget %s, peak %s%n", device, bytes(memoryBudget),
                 bytes(peakDeviceBytes)));
+        sb.append(String.format(Locale.ROOT, "  engine:      %s%n", engine));
+        sb.append(String.format(Locale.ROOT, "  TF32:        %s%n", tf32));
         sb.append(String.format(Locale.ROOT, "  weight I/O:  %s (each layer read once)%n", bytes(weightBytes)));
         sb.append(String.format(Locale.ROOT, "  residual:    %s on disk%n", bytes(residualBytes)));
         if (!Double.isNaN(estimatedSeconds)) {

@@ -19,6 +19,7 @@ import org.fpwap.dataset.DatasetScanner;
 import org.fpwap.dataset.DatasetSummary;
 import org.fpwap.device.DeviceUnavailableException;
 import org.fpwap.device.Devices;
+import org.fpwap.device.EngineInfo;
 import org.fpwap.device.MemoryBudget;
 import org.fpwap.forward.BlockForward;
 import org.fpwap.forward.ForwardContext;
@@ -81,6 +82,12 @@ final class Preflight {
             blockers.add(e.getMessage());
         }
         boolean gpu = device != null && device.isGpu();
+        String engine = engineDescription();
+        // TF32 only exists on CUDA; on CPU and MPS the FP32 matmul is plain FP32.
+        String tf32 = gpu ? Devices.TF32_STATEMENT
+                : "not applicable (no TF32 on " + (device == null ? config.device() : Devices.describe(device)) + ")";
+        // MPS shares RAM with the host: the staging slots and the uploaded layer are all in the same memory.
+        long unifiedExtra = device != null && Devices.isMps(device) ? new MemoryModel(spec).layerFp32Bytes() : 0;
         long budget = config.deviceMemory() > 0 ? config.deviceMemory()
                 : device == null ? 0 : MemoryBudget.defaultBytes(device);
         DatasetSummary summary = null;
@@ -91,7 +98,7 @@ final class Preflight {
         }
         String deviceName = device == null ? config.device() : Devices.describe(device);
         if (summary == null) {
-            return new Checked(new Plan(blockers, warnings, deviceName, budget, 0, 0, deepest + 1, 0, 0, 0, 0, weightBytes, 0,
+            return new Checked(new Plan(blockers, warnings, deviceName, engine, tf32, budget, 0, 0, deepest + 1, 0, 0, 0, 0, weightBytes, 0,
                     Double.NaN, ""), null);
         }
         MemoryModel memory = new MemoryModel(spec);
@@ -102,16 +109,16 @@ final class Preflight {
             samples = config.microbatch();
             tokenBudget = config.tokenBudget();
             int largest = (int) Math.max(1, Math.min(samples, Math.min(summary.sampleCount(), tokenBudget / width)));
-            long peak = memory.peakBytes(gpu, largest, width);
+            long peak = memory.peakBytes(gpu, largest, width) + unifiedExtra;
             if (peak > budget) {
                 blockers.add(String.format(Locale.ROOT, "a microbatch of %d prompts x %d tokens needs %,d bytes (weights %,d + "
                         + "working set %,d) but the device memory budget is %,d; lower the microbatch size or raise the budget",
                         largest, width, peak, memory.weightBytesOnDevice(gpu), memory.workingSetBytes(largest, width), budget));
             }
         } else {
-            samples = largestFitting(memory, gpu, width, budget);
+            samples = largestFitting(memory, gpu, width, budget - unifiedExtra);
             if (samples == 0) {
-                long need = memory.peakBytes(gpu, 1, width);
+                long need = memory.peakBytes(gpu, 1, width) + unifiedExtra;
                 blockers.add(String.format(Locale.ROOT, "one layer's FP32 weights (%,d bytes on the device) plus one prompt of %d "
                         + "tokens need %,d bytes but the device memory budget is %,d; raise the budget (--device-memory) or "
                         + "shorten the longest prompt", memory.weightBytesOnDevice(gpu), width, need, budget));
@@ -121,7 +128,7 @@ final class Preflight {
             samples = (int) Math.min(AUTO_MAX_SAMPLES, Math.max(samples, tokenBudget / Math.max(1, summary.length(0))));
         }
         MicrobatchPlan plan = MicrobatchPlan.of(summary.lengths(), samples, tokenBudget);
-        long peak = memory.peakBytes(gpu, plan.size(0), width);
+        long peak = memory.peakBytes(gpu, plan.size(0), width) + unifiedExtra;
         long residual = ResidualBuffer.fileBytesFor(spec.hiddenSize(), summary.totalTokens(), config.transport());
         checkDisk(residual, blockers, warnings);
         double estimate = Double.NaN;
@@ -134,8 +141,17 @@ final class Preflight {
             bottleneck = measured[0] > computePerLayer ? "weight load" : "compute";
             estimate = measured[0] + perLayer * (deepest + 1);
         }
-        return new Checked(new Plan(blockers, warnings, deviceName, budget, summary.sampleCount(), summary.totalTokens(),
+        return new Checked(new Plan(blockers, warnings, deviceName, engine, tf32, budget, summary.sampleCount(), summary.totalTokens(),
                 deepest + 1, samples, tokenBudget, plan.count(), peak, weightBytes, residual, estimate, bottleneck), summary);
+    }
+
+    /** The engine line of the plan; loading the engine cannot fail the plan, only be reported in it. */
+    private static String engineDescription() {
+        try {
+            return EngineInfo.current().describe();
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            return "PyTorch engine did not load: " + e.getMessage();
+        }
     }
 
     private static int largestFitting(MemoryModel memory, boolean gpu, int width, long budget) {

@@ -3,11 +3,9 @@ package org.fpwap.sweep;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,6 +20,7 @@ import org.fpwap.dataset.DatasetScanner;
 import org.fpwap.dataset.DatasetSummary;
 import org.fpwap.dataset.Sample;
 import org.fpwap.dataset.SampleCursor;
+import org.fpwap.device.DeviceTransfer;
 import org.fpwap.device.Devices;
 import org.fpwap.forward.BlockForward;
 import org.fpwap.forward.Embedder;
@@ -196,8 +195,7 @@ final class SweepRunner {
         try (NDManager scope = manager.newSubManager()) {
             long t0 = System.nanoTime();
             buffer.readPadded(first, mb.size(), mb.width(), SIDE, rows);
-            NDArray hidden = scope.create(rows.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN),
-                    new Shape(mb.size(), mb.width(), spec.hiddenSize()), DataType.FLOAT32);
+            NDArray hidden = DeviceTransfer.to(scope.getDevice()).upload(scope, rows, new Shape(mb.size(), mb.width(), spec.hiddenSize()));
             ForwardContext ctx = ForwardContext.create(spec, mb, scope);
             long t1 = System.nanoTime();
             double callbacksBefore = profile.callbackSeconds(layer);

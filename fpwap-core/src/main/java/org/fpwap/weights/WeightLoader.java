@@ -4,16 +4,15 @@ import static java.util.Objects.requireNonNull;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
+import org.fpwap.device.DeviceTransfer;
 import org.fpwap.model.LayerTensor;
 import org.fpwap.model.ModelSpec;
 import org.fpwap.model.NormKind;
@@ -204,7 +203,7 @@ public final class WeightLoader {
     }
 
     private static NDArray create(NDManager manager, MemorySegment fp32, TensorRef ref) {
-        return manager.create(fp32.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), new Shape(ref.shape()), DataType.FLOAT32);
+        return DeviceTransfer.to(manager.getDevice()).upload(manager, fp32, new Shape(ref.shape()));
     }
 
     /** Gemma stores norm weights as offsets from one; HF adds the one in FP32 at run time, as we do here once. */
