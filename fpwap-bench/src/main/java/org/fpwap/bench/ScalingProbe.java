@@ -36,6 +36,19 @@ public final class ScalingProbe {
         var spec = BenchModels.spec(model);
         Dataset data = Dataset.of(Prompts.random(prompts, minLen, maxLen, spec.vocabSize(), 7));
         JsonObject o = new JsonObject();
+        long[] peaks = new long[2];
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                sample(peaks);
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "rss-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
         try (Sweep sweep = Sweep.builder().model(model).dataset(data).microbatch(microbatch).finalNorm(false)
                 .callbacks(noop(Layers.of(-1))).build()) {
             long t0 = System.nanoTime();
@@ -46,12 +59,32 @@ public final class ScalingProbe {
             o.addProperty("tok_per_s", r.profile().tokens() / wall);
             o.addProperty("weight_bytes_read", r.profile().weightBytesRead());
         }
+        sampler.interrupt();
+        sample(peaks);
+        o.addProperty("PeakRssAnon_kB", peaks[0]);
+        o.addProperty("PeakRssFile_kB", peaks[1]);
+        o.addProperty("HeapCommitted_kB", java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024);
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmHWM") || line.startsWith("VmRSS")) {
                 o.addProperty(line.substring(0, line.indexOf(':')) + "_kB", Long.parseLong(line.replaceAll("[^0-9]", "")));
             }
         }
         System.out.println("SCALING " + o);
+    }
+
+    /** Updates {@code peaks} = {RssAnon, RssFile} maxima (kB) from /proc/self/status (as core's RssProbe does). */
+    private static void sample(long[] peaks) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("RssAnon:")) {
+                    peaks[0] = Math.max(peaks[0], Long.parseLong(line.replaceAll("[^0-9]", "")));
+                } else if (line.startsWith("RssFile:")) {
+                    peaks[1] = Math.max(peaks[1], Long.parseLong(line.replaceAll("[^0-9]", "")));
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** A READ callback that does nothing (the sweep needs at least one to know how deep to go). */
