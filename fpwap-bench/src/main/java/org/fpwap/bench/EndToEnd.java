@@ -700,7 +700,9 @@ public final class EndToEnd {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--") || a.startsWith("-D") || a.startsWith("-Xmx")).toList());
+                .filter(a -> a.startsWith("--") || a.startsWith("-D")).toList());
+        // A fixed, pre-touched heap: RSS then shows native and mapped memory growth, not G1 touching more of its heap.
+        cmd.addAll(List.of("-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(ScalingProbe.class.getName());
