@@ -10,8 +10,8 @@ import org.fpwap.forward.PaddingSide;
 
 /**
  * The processing order (samples sorted by length, longest first, ties by id) and its cut into
- * microbatches: contiguous runs of that order, at most {@code maxSamples} each and, when a token budget
- * is set, at most {@code tokenBudget} padded slots ({@code samples × longest length}). Sorting makes each
+ * microbatches: contiguous runs of that order, at most {@code maxSamples} each, at most {@code tokenBudget}
+ * padded slots ({@code samples × longest length}) and, when asked, at least a minimum share of real tokens. Sorting makes each
  * microbatch pad little; contiguity lets the residual buffer store samples in exactly this order.
  */
 final class MicrobatchPlan {
@@ -26,8 +26,17 @@ final class MicrobatchPlan {
         this.starts = starts;
     }
 
-    /** Plans {@code datasetLengths} (indexed by sample id). */
+    /** Plans {@code datasetLengths} (indexed by sample id), cutting on count and token budget only. */
     static MicrobatchPlan of(int[] datasetLengths, int maxSamples, long tokenBudget) {
+        return of(datasetLengths, maxSamples, tokenBudget, 0);
+    }
+
+    /**
+     * Plans {@code datasetLengths}; a microbatch also ends before a sample shorter than {@code minFill} × its
+     * width (its first, longest sample), so at least that share of its slots are real tokens. Padding is
+     * computed and thrown away: with prompts of 8–64 tokens in one microbatch, almost half the work would be.
+     */
+    static MicrobatchPlan of(int[] datasetLengths, int maxSamples, long tokenBudget, double minFill) {
         if (maxSamples <= 0) {
             throw new IllegalArgumentException("microbatch size must be positive, got " + maxSamples);
         }
@@ -45,7 +54,8 @@ final class MicrobatchPlan {
             starts.add(i);
             int width = lengths[i];
             int count = 1;
-            while (i + count < order.length && count < maxSamples && (long) (count + 1) * width <= tokenBudget) {
+            while (i + count < order.length && count < maxSamples && (long) (count + 1) * width <= tokenBudget
+                    && lengths[i + count] >= minFill * width) {
                 count++;
             }
             i += count;

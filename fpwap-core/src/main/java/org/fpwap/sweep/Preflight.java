@@ -49,6 +49,13 @@ final class Preflight {
     static final long AUTO_MAX_SLOTS = 8192;
     /** At most this many prompts per microbatch when chosen automatically. */
     static final int AUTO_MAX_SAMPLES = 512;
+    /** Automatic microbatches keep at least this share of their slots real (not padding). */
+    static final double AUTO_MIN_FILL = 0.8;
+
+    /** The real-token share microbatches must keep: {@link #AUTO_MIN_FILL} when chosen automatically, none when the user fixed the size. */
+    static double minFill(SweepConfig config) {
+        return config.microbatch() > 0 ? 0 : AUTO_MIN_FILL;
+    }
 
     private final SweepConfig config;
     private final ModelSpec spec;
@@ -127,7 +134,7 @@ final class Preflight {
             tokenBudget = Math.max(width, Math.min((long) samples * width, AUTO_MAX_SLOTS));
             samples = (int) Math.min(AUTO_MAX_SAMPLES, Math.max(samples, tokenBudget / Math.max(1, summary.length(0))));
         }
-        MicrobatchPlan plan = MicrobatchPlan.of(summary.lengths(), samples, tokenBudget);
+        MicrobatchPlan plan = MicrobatchPlan.of(summary.lengths(), samples, tokenBudget, minFill(config));
         long peak = memory.peakBytes(gpu, plan.size(0), width) + unifiedExtra;
         long residual = ResidualBuffer.fileBytesFor(spec.hiddenSize(), summary.totalTokens(), config.transport());
         checkDisk(residual, blockers, warnings);

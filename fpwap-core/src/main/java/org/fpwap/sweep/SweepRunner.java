@@ -78,7 +78,8 @@ final class SweepRunner {
     Result run() {
         Device device = Devices.resolve(config.device());
         Devices.prepareComputeThread();
-        MicrobatchPlan plan = MicrobatchPlan.of(summary.lengths(), this.plan.microbatchSamples(), this.plan.tokenBudget());
+        MicrobatchPlan plan = MicrobatchPlan.of(summary.lengths(), this.plan.microbatchSamples(), this.plan.tokenBudget(),
+                Preflight.minFill(config));
         SweepInfo info = new SweepInfo(spec, summary.sampleCount(), summary.totalTokens(), ModelFingerprint.of(config.model()));
         subscriptions.forEach(s -> s.callback().onSweepStart(info));
         boolean normed = config.finalNorm() && deepest == spec.numLayers() - 1;
