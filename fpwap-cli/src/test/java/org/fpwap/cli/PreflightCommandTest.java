@@ -53,7 +53,7 @@ class PreflightCommandTest {
     void aFeasiblePlanPrintsTheScheduleMemoryAndEstimate() {
         CliRun run = preflight(model, good);
         assertEquals(0, run.exitCode(), run.toString());
-        for (String f : List.of("plan: feasible", "2 prompts, 5 tokens", "2 layers x 1 microbatches", "budget", "estimate:")) {
+        for (String f : List.of("plan: feasible", "2 prompts, 5 tokens", "2 layers x 2 microbatches", "budget", "estimate:")) {
             assertTrue(run.out().contains(f), "should mention \"" + f + "\":\n" + run);
         }
     }
