@@ -1,16 +1,12 @@
 package org.fpwap.callbacks;
 
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.stream.IntStream;
-import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
-import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 
 /**
  * The top-{@code k} principal components of a set of vectors, from their {@link CenteredMoments}: the
- * eigenvectors of the sample covariance {@code M2 / (n − 1)} with the largest eigenvalues (EJML's
- * symmetric QR algorithm, in FP64), largest first. Each component is a unit vector whose
+ * eigenvectors of the sample covariance {@code M2 / (n − 1)} with the largest eigenvalues, in FP64, largest
+ * first ({@link TopEigenpairs}: EJML's symmetric QR algorithm up to H = 1024, residual-checked subspace
+ * iteration above). Each component is a unit vector whose
  * largest-magnitude coordinate (the first, on a tie) is positive, so the sign is deterministic.
  *
  * @param components {@code k} unit rows of width H
@@ -47,24 +43,11 @@ public record PcaFit(double[][] components, double[] explainedVariance, double[]
         if (k < 1 || k > h) {
             throw new IllegalArgumentException("k must be in 1.." + h + " (the vector width), got " + k);
         }
-        DMatrixRMaj cov = DMatrixRMaj.wrap(h, h, moments.covariance());
-        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(h, true, true);
-        if (!eig.decompose(cov)) {
-            throw new IllegalStateException("the eigendecomposition of the " + h + "×" + h + " covariance did not converge");
-        }
-        int n = eig.getNumberOfEigenvalues();
-        double[] values = new double[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = eig.getEigenvalue(i).getReal();
-        }
-        Integer[] order = IntStream.range(0, n).boxed().toArray(Integer[]::new);
-        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -values[i]).thenComparingInt(i -> i));
+        TopEigenpairs.Pairs top = TopEigenpairs.of(moments.covariance(), h, k);
         double[][] components = new double[k][];
-        double[] variances = new double[k];
+        double[] variances = top.values().clone();
         for (int c = 0; c < k; c++) {
-            int i = order[c];
-            variances[c] = values[i];
-            components[c] = oriented(eig.getEigenVector(i).getData(), h);
+            components[c] = oriented(top.vectors()[c], h);
         }
         return new PcaFit(components, variances, moments.mean(), moments.count());
     }
