@@ -13,27 +13,17 @@ final class ProfileReport {
     private ProfileReport() {}
 
     static String render(Profile p, ModelSpec spec) {
-        double load = 0;
-        double wait = 0;
-        double forward = 0;
-        double callbacks = 0;
-        double io = 0;
-        for (LayerProfile l : p.layers()) {
-            load += l.loadSeconds();
-            wait += l.loadWaitSeconds();
-            forward += l.forwardSeconds();
-            callbacks += l.callbackSeconds();
-            io += l.ioSeconds();
-        }
+        Profile.PhaseTotals t = p.totals();
+        double forward = t.forward();
         // Dense GEMM work only (2 × parameters × tokens per layer); attention scores add a little more.
         double flops = 2.0 * spec.parametersPerLayer() * p.tokens() * p.layers().size();
         StringBuilder sb = new StringBuilder("profile:\n");
         sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "wall", p.wallSeconds()));
         sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "embed", p.embedSeconds()));
         sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "forward", forward));
-        sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "callbacks", callbacks));
-        sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "residual I/O", io));
-        sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s (waited %.2f s)%n", "weight load (background)", load, wait));
+        sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "callbacks", t.callbacks()));
+        sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "residual I/O", t.io()));
+        sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s (waited %.2f s)%n", "weight load (background)", t.load(), t.loadWait()));
         List<LayerProfile> slowest = p.layers().stream()
                 .sorted(Comparator.comparingDouble((LayerProfile l) -> l.forwardSeconds() + l.callbackSeconds() + l.ioSeconds()
                         + l.loadWaitSeconds()).reversed())

@@ -519,7 +519,7 @@ public final class ResidualBuffer implements AutoCloseable {
 
     /**
      * Hints the kernel to start reading a microbatch's rows in the background (a no-op where
-     * {@code madvise} is unavailable). Meant for the prefetch thread, one microbatch ahead.
+     * {@code madvise} is unavailable). The sweep calls it one microbatch ahead; the call returns at once.
      *
      * @param first processing index of the first sample
      * @param count number of samples

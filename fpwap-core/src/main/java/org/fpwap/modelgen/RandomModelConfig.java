@@ -61,27 +61,6 @@ public record RandomModelConfig(
         return new Builder(family);
     }
 
-    /** A builder starting from this config. */
-    public Builder toBuilder() {
-        Builder b = new Builder(family);
-        b.hiddenSize = hiddenSize;
-        b.numLayers = numLayers;
-        b.numHeads = numHeads;
-        b.numKvHeads = numKvHeads;
-        b.headDim = headDim;
-        b.intermediateSize = intermediateSize;
-        b.vocabSize = vocabSize;
-        b.maxPositions = maxPositions;
-        b.tiedEmbeddings = tiedEmbeddings;
-        b.slidingWindow = slidingWindow;
-        b.ropeScalingJson = ropeScalingJson;
-        b.gpt2Prefix = gpt2Prefix;
-        b.dtype = dtype;
-        b.shards = shards;
-        b.seed = seed;
-        return b;
-    }
-
     /** Builds a {@link RandomModelConfig}; every setter returns the builder. */
     public static final class Builder {
         private final ModelFamily family;

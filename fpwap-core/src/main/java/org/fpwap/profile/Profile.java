@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.List;
+import java.util.Locale;
 import org.fpwap.device.EngineInfo;
 
 /**
@@ -60,8 +61,19 @@ public record Profile(long tokens, double wallSeconds, double embedSeconds, long
         return new GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n";
     }
 
-    /** A few lines for a terminal. */
-    public String summary() {
+    /**
+     * Per-phase seconds summed over layers.
+     *
+     * @param load worker time reading and decoding weights
+     * @param loadWait compute time spent waiting for weights
+     * @param forward block forward time, callbacks excluded
+     * @param callbacks callback time
+     * @param io residual buffer I/O time
+     */
+    public record PhaseTotals(double load, double loadWait, double forward, double callbacks, double io) {}
+
+    /** The per-layer phases summed over layers. */
+    public PhaseTotals totals() {
         double load = 0;
         double wait = 0;
         double forward = 0;
@@ -74,9 +86,15 @@ public record Profile(long tokens, double wallSeconds, double embedSeconds, long
             callbacks += l.callbackSeconds();
             io += l.ioSeconds();
         }
-        return String.format("%,d tokens in %.2f s (%,.0f tok/s); embed %.2f s, forward %.2f s, callbacks %.2f s, "
+        return new PhaseTotals(load, wait, forward, callbacks, io);
+    }
+
+    /** A few lines for a terminal. */
+    public String summary() {
+        PhaseTotals t = totals();
+        return String.format(Locale.ROOT, "%,d tokens in %.2f s (%,.0f tok/s); embed %.2f s, forward %.2f s, callbacks %.2f s, "
                         + "residual I/O %.2f s, weight load %.2f s (waited %.2f s); weights read %,d B, residual %,d B read / %,d B written, emitted %,d B",
-                tokens, wallSeconds, tokensPerSecond(), embedSeconds, forward, callbacks, io, load, wait, weightBytesRead,
-                residualBytesRead, residualBytesWritten, emittedBytes);
+                tokens, wallSeconds, tokensPerSecond(), embedSeconds, t.forward(), t.callbacks(), t.io(), t.load(), t.loadWait(),
+                weightBytesRead, residualBytesRead, residualBytesWritten, emittedBytes);
     }
 }

@@ -111,6 +111,10 @@ final class SweepRunner {
                         config.progress().on(new ProgressEvent.LayerStarted(layer));
                         for (int m = 0; m < plan.count(); m++) {
                             Microbatch mb = plan.microbatch(m, SIDE);
+                            if (m + 1 < plan.count()) {
+                                // The rows were released after the previous layer: start reading the next ones back.
+                                buffer.prefetch(plan.first(m + 1), plan.size(m + 1));
+                            }
                             HookHandler hooks = dispatcher.handler(mb);
                             if (digests != null) {
                                 hooks = digests.around(hooks, mb, this::subscribed, false);
