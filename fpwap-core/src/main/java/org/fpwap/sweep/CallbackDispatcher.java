@@ -118,6 +118,11 @@ final class CallbackDispatcher implements AutoCloseable {
             throw new CallbackException(where + " wrote back shape " + replacement.getShape() + "; the activation is "
                     + current.getShape());
         }
+        // The common case, everything finite, is settled by one reduction on the device; only a write-back with
+        // a NaN or infinity somewhere is copied to the host to say where, or to restore its pads.
+        if (!replacement.isNaN().logicalOr(replacement.isInfinite()).any().getBoolean()) {
+            return replacement;
+        }
         float[] values = replacement.toFloatArray();
         int h = (int) current.getShape().get(2);
         for (int b = 0; b < mb.size(); b++) {
