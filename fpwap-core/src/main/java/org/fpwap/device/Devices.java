@@ -121,11 +121,6 @@ public final class Devices {
         JniUtils.setGradMode(false);
     }
 
-    /** The PyTorch native flavour this JVM loaded (e.g. {@code cpu}, {@code cu128}), for manifests and messages. */
-    public static String flavour() {
-        return EngineInfo.current().flavour();
-    }
-
     private static int parseIndex(String original, String digits) {
         int index;
         try {
