@@ -69,7 +69,7 @@ public final class BenchModels {
     public static double forwardFlops(ModelSpec spec, int layers, long realTokens, double sumSquaredLengths) {
         // 2 × params × tokens for every projection (norm/bias parameters are a negligible rounding error),
         // plus attention: QKᵀ and AV, each 2 × T² × headDim per head (full T×T, as the kernels compute it).
-        double projections = 2.0 * spec.parametersPerLayer() * realTokens;
+        double projections = 2.0 * spec.activeParametersPerLayer() * realTokens;
         double attention = 4.0 * sumSquaredLengths * spec.numHeads() * spec.headDim();
         return layers * (projections + attention);
     }

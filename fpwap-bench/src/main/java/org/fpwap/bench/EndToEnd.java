@@ -252,7 +252,7 @@ public final class EndToEnd {
             long w0 = System.nanoTime();
             long bytes = loader.stage(layout, staging);
             double warm = (System.nanoTime() - w0) / 1e9;
-            for (var ref : loader.names().layer(0).values()) {
+            for (var ref : loader.names().layerTensors(0)) {
                 PageCache.unmapPages(ck.data(ref.name()));
             }
             for (String name : ck.tensorNames()) {

@@ -59,7 +59,7 @@ public final class NaiveSchedule {
             List<List<MemorySegment>> layerSegments = new ArrayList<>();
             for (int l = 0; l < spec.numLayers(); l++) {
                 List<MemorySegment> segs = new ArrayList<>();
-                for (TensorRef ref : loader.names().layer(l).values()) {
+                for (TensorRef ref : loader.names().layerTensors(l)) {
                     segs.add(checkpoint.data(ref.name()));
                 }
                 layerSegments.add(segs);

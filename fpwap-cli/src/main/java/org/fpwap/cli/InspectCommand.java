@@ -54,7 +54,7 @@ final class InspectCommand implements Callable<Integer> {
         TensorNames names = TensorNames.resolve(m, headers::contains);
         long layerFileBytes = 0;
         Map<DType, Long> dtypes = new TreeMap<>();
-        for (TensorRef ref : names.layer(0).values()) {
+        for (TensorRef ref : names.layerTensors(0)) {
             if (headers.contains(ref.name())) {
                 TensorInfo info = headers.info(ref.name());
                 layerFileBytes += info.byteLength();

@@ -16,7 +16,7 @@ final class ProfileReport {
         Profile.PhaseTotals t = p.totals();
         double forward = t.forward();
         // Dense GEMM work only (2 × parameters × tokens per layer); attention scores add a little more.
-        double flops = 2.0 * spec.parametersPerLayer() * p.tokens() * p.layers().size();
+        double flops = 2.0 * spec.activeParametersPerLayer() * p.tokens() * p.layers().size();
         StringBuilder sb = new StringBuilder("profile:\n");
         sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "wall", p.wallSeconds()));
         sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "embed", p.embedSeconds()));

@@ -6,39 +6,97 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
-import java.util.Optional;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalInt;
+import org.fpwap.model.LayerSpec;
 import org.fpwap.model.ModelSpec;
 import org.fpwap.model.RopeSpec;
 
 /**
- * The per-microbatch tensors every block needs: the additive attention mask and the rotary
- * cos/sin tables. Built once per microbatch in the caller's manager and shared by all layers.
- *
- * @param microbatch the microbatch
- * @param mask additive mask {@code [B, 1, 1, T, T]}: 0 where a query may attend a key, -inf elsewhere
- * @param ropeCos {@code [B, T, 1, d]} cosines per position, absent for learned positions
- * @param ropeSin {@code [B, T, 1, d]} sines per position, absent for learned positions
+ * The per-microbatch tensors blocks need: an additive attention mask per distinct attention window among
+ * the model's layers, and rotary cos/sin tables per distinct RoPE (Gemma 3's local layers use another base,
+ * DeepSeek's latent attention rotates a narrower part). Built once per microbatch in the caller's manager and
+ * shared by all layers.
  */
-public record ForwardContext(Microbatch microbatch, NDArray mask, Optional<NDArray> ropeCos, Optional<NDArray> ropeSin) {
+public final class ForwardContext {
 
-    public ForwardContext {
-        requireNonNull(microbatch, "microbatch is null");
-        requireNonNull(mask, "mask is null");
-        requireNonNull(ropeCos, "ropeCos is null");
-        requireNonNull(ropeSin, "ropeSin is null");
+    /** Map key for layers without a window. */
+    private static final int NO_WINDOW = Integer.MAX_VALUE;
+
+    private final Microbatch microbatch;
+    private final Map<Integer, NDArray> masks;
+    private final Map<RopeSpec, RopeTables> ropes;
+
+    /**
+     * Rotary tables for one RoPE.
+     *
+     * @param cos {@code [B, T, 1, d]} cosines per position (times the scaling's attention factor, if any)
+     * @param sin {@code [B, T, 1, d]} sines per position (likewise)
+     */
+    public record RopeTables(NDArray cos, NDArray sin) {
+        public RopeTables {
+            requireNonNull(cos, "cos is null");
+            requireNonNull(sin, "sin is null");
+        }
+    }
+
+    private ForwardContext(Microbatch microbatch, Map<Integer, NDArray> masks, Map<RopeSpec, RopeTables> ropes) {
+        this.microbatch = microbatch;
+        this.masks = masks;
+        this.ropes = ropes;
+    }
+
+    /** The microbatch. */
+    public Microbatch microbatch() {
+        return microbatch;
+    }
+
+    /** The additive mask {@code [B, 1, 1, T, T]} for layers with {@code window} (0 where allowed, -inf elsewhere). */
+    public NDArray mask(OptionalInt window) {
+        NDArray m = masks.get(window.orElse(NO_WINDOW));
+        if (m == null) {
+            throw new IllegalStateException("no mask for window " + window + "; the context was built for " + masks.keySet());
+        }
+        return m;
+    }
+
+    /** The rotary tables for {@code rope}. */
+    public RopeTables rope(RopeSpec rope) {
+        RopeTables t = ropes.get(rope);
+        if (t == null) {
+            throw new IllegalStateException("no rotary tables for " + rope);
+        }
+        return t;
     }
 
     /**
-     * Builds the context. Query {@code i} may attend key {@code j} of the same row when both are real
-     * tokens, {@code j <= i}, and (with a sliding window W) {@code i - j < W} — HF's window semantics.
-     * A pad query attends only itself so no softmax row is empty; its output is never read.
+     * Builds the context for every layer of {@code spec}. Query {@code i} may attend key {@code j} of the same
+     * row when both are real tokens, {@code j <= i}, and (with a sliding window W) {@code i - j < W} — HF's
+     * window semantics. A pad query attends only itself so no softmax row is empty; its output is never read.
      */
     public static ForwardContext create(ModelSpec spec, Microbatch mb, NDManager manager) {
+        Map<Integer, NDArray> masks = new LinkedHashMap<>();
+        Map<RopeSpec, RopeTables> ropes = new LinkedHashMap<>();
+        for (LayerSpec layer : spec.layers()) {
+            int window = layer.attention().slidingWindow().orElse(NO_WINDOW);
+            if (!masks.containsKey(window)) {
+                masks.put(window, mask(mb, window, manager));
+            }
+            layer.attention().rope().ifPresent(rope -> {
+                if (!ropes.containsKey(rope)) {
+                    ropes.put(rope, ropeTables(rope, mb, manager));
+                }
+            });
+        }
+        return new ForwardContext(mb, Map.copyOf(masks), Map.copyOf(ropes));
+    }
+
+    private static NDArray mask(Microbatch mb, int window, NDManager manager) {
         int b = mb.size();
         int t = mb.width();
         float[] mask = new float[b * t * t];
         Arrays.fill(mask, Float.NEGATIVE_INFINITY);
-        int window = spec.slidingWindow().orElse(Integer.MAX_VALUE);
         for (int row = 0; row < b; row++) {
             int off = mb.offset(row);
             int end = off + mb.length(row);
@@ -54,19 +112,12 @@ public record ForwardContext(Microbatch microbatch, NDArray mask, Optional<NDArr
                 }
             }
         }
-        NDArray maskArray = manager.create(mask, new Shape(b, 1, 1, t, t));
-        Optional<NDArray> cos = Optional.empty();
-        Optional<NDArray> sin = Optional.empty();
-        if (spec.rope().isPresent()) {
-            NDArray[] cs = ropeTables(spec.rope().get(), mb, manager);
-            cos = Optional.of(cs[0]);
-            sin = Optional.of(cs[1]);
-        }
-        return new ForwardContext(mb, maskArray, cos, sin);
+        return manager.create(mask, new Shape(b, 1, 1, t, t));
     }
 
-    private static NDArray[] ropeTables(RopeSpec rope, Microbatch mb, NDManager manager) {
-        double[] inv = rope.inverseFrequencies();
+    private static RopeTables ropeTables(RopeSpec rope, Microbatch mb, NDManager manager) {
+        double[] inv = rope.inverseFrequencies(mb.width());
+        float attentionFactor = (float) rope.attentionFactor(mb.width());
         int half = inv.length;
         int d = 2 * half;
         int[] positions = mb.positions();
@@ -78,8 +129,8 @@ public record ForwardContext(Microbatch microbatch, NDArray mask, Optional<NDArr
                 // HF forms the angle in FP32 (position × inv_freq); the FP32 product keeps parity
                 // with it at large positions where a double angle would drift from what HF rotates by.
                 float angle = (float) positions[slot] * (float) inv[i];
-                float c = (float) Math.cos(angle);
-                float s = (float) Math.sin(angle);
+                float c = (float) Math.cos(angle) * attentionFactor;
+                float s = (float) Math.sin(angle) * attentionFactor;
                 cos[base + i] = c;
                 cos[base + half + i] = c;
                 sin[base + i] = s;
@@ -87,6 +138,6 @@ public record ForwardContext(Microbatch microbatch, NDArray mask, Optional<NDArr
             }
         }
         Shape shape = new Shape(mb.size(), mb.width(), 1, d);
-        return new NDArray[] {manager.create(cos, shape), manager.create(sin, shape)};
+        return new RopeTables(manager.create(cos, shape), manager.create(sin, shape));
     }
 }

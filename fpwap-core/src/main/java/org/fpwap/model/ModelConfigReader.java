@@ -10,7 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
 
 /**
@@ -21,11 +24,11 @@ import java.util.OptionalInt;
 public final class ModelConfigReader {
 
     private final Path file;
-    private final JsonObject json;
+    private final ConfigFields c;
 
     private ModelConfigReader(Path file, JsonObject json) {
         this.file = file;
-        this.json = json;
+        this.c = new ConfigFields(file, json);
     }
 
     /** Reads {@code config.json} from a model directory (or the file itself). */
@@ -70,205 +73,85 @@ public final class ModelConfigReader {
     }
 
     private ModelSpec spec() {
-        String modelType = requiredString("model_type");
+        String modelType = c.requiredString("model_type");
         ModelFamily family = ModelFamily.fromModelType(modelType).orElseThrow(() -> new ModelConfigException(file,
-                "model_type \"" + modelType + "\" is not supported; supported: llama, mistral, qwen2, gemma, gpt2"));
-        return family == ModelFamily.GPT2 ? gpt2() : llamaLike(family);
+                "model_type \"" + modelType + "\" is not supported; supported: " + ModelFamily.supportedList()));
+        return switch (family) {
+            case LLAMA, MISTRAL, QWEN2, GEMMA -> llamaLike(family);
+            case GPT2 -> gpt2();
+            case QWEN3 -> Qwen3Config.read(c);
+            case OLMO2 -> Olmo2Config.read(c);
+        };
     }
 
     private ModelSpec llamaLike(ModelFamily family) {
-        int hidden = requiredInt("hidden_size");
-        int layers = requiredInt("num_hidden_layers");
-        int heads = requiredInt("num_attention_heads");
-        int kvHeads = optionalInt("num_key_value_heads").orElse(heads);
-        int defaultHeadDim = family == ModelFamily.GEMMA ? 256 : hidden / heads;
-        int headDim = optionalInt("head_dim").orElse(defaultHeadDim);
-        if (kvHeads <= 0 || heads % kvHeads != 0) {
-            throw new ModelConfigException(file, "num_attention_heads (" + heads
-                    + ") must be a positive multiple of num_key_value_heads (" + kvHeads + ")");
-        }
-        rejectIfPresentAndNot("partial_rotary_factor", 1.0);
-        rejectIfTrue("attn_logit_softcapping");
-        rejectIfTrue("final_logit_softcapping");
         boolean gemma = family == ModelFamily.GEMMA;
+        DecoderConfig d = DecoderConfig.read(c, gemma ? OptionalInt.of(256) : OptionalInt.empty(), 1e-6, gemma ? 8192 : 2048,
+                gemma);
+        c.rejectIfPresentAndNot("partial_rotary_factor", 1.0);
+        c.rejectIfTrue("attn_logit_softcapping");
+        c.rejectIfTrue("final_logit_softcapping");
         Activation act = gemma
-                ? activation(json.has("hidden_activation") && !json.get("hidden_activation").isJsonNull()
-                        ? "hidden_activation" : null, "gelu_pytorch_tanh")
-                : activation("hidden_act", "silu");
-        boolean attentionBias = optionalBoolean("attention_bias").orElse(false);
+                ? c.activation("hidden_activation", "gelu_pytorch_tanh")
+                : c.activation("hidden_act", "silu");
+        boolean attentionBias = c.optionalBoolean("attention_bias").orElse(false);
         boolean qkvBias = family == ModelFamily.QWEN2 || attentionBias;
-        boolean mlpBias = optionalBoolean("mlp_bias").orElse(false);
+        boolean mlpBias = c.optionalBoolean("mlp_bias").orElse(false);
         OptionalInt window = OptionalInt.empty();
         if (family == ModelFamily.MISTRAL) {
-            window = json.has("sliding_window") ? optionalInt("sliding_window") : OptionalInt.of(4096);
-        } else if (family == ModelFamily.QWEN2 && optionalBoolean("use_sliding_window").orElse(false)) {
+            // The key absent means MistralConfig's default 4096; an explicit null means no window.
+            window = c.present("sliding_window") ? c.optionalInt("sliding_window") : OptionalInt.of(4096);
+        } else if (family == ModelFamily.QWEN2 && c.optionalBoolean("use_sliding_window").orElse(false)) {
             throw new ModelConfigException(file, "use_sliding_window=true is not supported for qwen2 "
                     + "(its per-layer window schedule is not implemented); set it to false or use another model");
         }
-        boolean tieDefault = gemma;
-        double eps = optionalDouble("rms_norm_eps").orElse(1e-6);
-        return new ModelSpec(
-                family, hidden, layers, heads, kvHeads, headDim,
-                requiredInt("intermediate_size"),
-                requiredInt("vocab_size"),
-                optionalInt("max_position_embeddings").orElse(gemma ? 8192 : 2048),
-                gemma ? NormKind.RMS_ONE_PLUS_WEIGHT : NormKind.RMS,
-                eps,
-                act,
-                true,
-                Optional.of(new RopeSpec(optionalDouble("rope_theta").orElse(10000.0), headDim, ropeScaling())),
-                qkvBias,
-                attentionBias,
-                mlpBias,
-                window,
-                gemma ? (float) Math.sqrt(hidden) : 1.0f,
-                (float) (1.0 / Math.sqrt(headDim)),
-                optionalBoolean("tie_word_embeddings").orElse(tieDefault));
+        RopeSpec rope = RopeConfig.read(c, d.headDim(), 10000.0);
+        AttentionSpec.Standard base = d.attention(rope, window);
+        AttentionSpec.Standard attention = new AttentionSpec.Standard(base.numHeads(), base.numKvHeads(), base.headDim(),
+                base.projections(), qkvBias, attentionBias, QkNorm.NONE, window, base.rope(), base.scale(), base.softcap());
+        MlpSpec.Dense mlp = new MlpSpec.Dense(d.intermediate(), act, true, mlpBias, MlpSpec.MlpStorage.SEPARATE);
+        return d.spec(family, gemma ? NormKind.RMS_ONE_PLUS_WEIGHT : NormKind.RMS, act,
+                gemma ? (float) Math.sqrt(d.hidden()) : 1.0f,
+                d.layerSpecs(i -> new LayerSpec(i, NormPlacement.PRE, attention, mlp)));
     }
 
     private ModelSpec gpt2() {
-        int hidden = requiredInt("n_embd");
-        int heads = requiredInt("n_head");
+        int hidden = c.requiredInt("n_embd");
+        int heads = c.requiredInt("n_head");
         if (hidden % heads != 0) {
             throw new ModelConfigException(file, "n_embd (" + hidden + ") must be a multiple of n_head (" + heads + ")");
         }
-        rejectIfTrue("scale_attn_by_inverse_layer_idx");
-        rejectIfTrue("add_cross_attention");
+        c.rejectIfTrue("scale_attn_by_inverse_layer_idx");
+        c.rejectIfTrue("add_cross_attention");
         int headDim = hidden / heads;
-        boolean scale = optionalBoolean("scale_attn_weights").orElse(true);
+        int layers = c.requiredInt("n_layer");
+        int inner = c.optionalInt("n_inner").orElse(4 * hidden);
+        boolean scale = c.optionalBoolean("scale_attn_weights").orElse(true);
+        float attentionScale = scale ? (float) (1.0 / Math.sqrt(headDim)) : 1.0f;
+        Activation act = c.activation("activation_function", "gelu_new");
+        AttentionSpec.Standard attention = new AttentionSpec.Standard(heads, heads, headDim,
+                AttentionSpec.QkvProjections.FUSED_CONV1D, true, true, QkNorm.NONE, OptionalInt.empty(), Optional.empty(),
+                attentionScale, OptionalDouble.empty());
+        MlpSpec.Dense mlp = new MlpSpec.Dense(inner, act, false, true, MlpSpec.MlpStorage.CONV1D);
+        List<LayerSpec> specs = new ArrayList<>();
+        for (int i = 0; i < layers; i++) {
+            specs.add(new LayerSpec(i, NormPlacement.PRE, attention, mlp));
+        }
         return new ModelSpec(
-                ModelFamily.GPT2, hidden, requiredInt("n_layer"), heads, heads, headDim,
-                optionalInt("n_inner").orElse(4 * hidden),
-                requiredInt("vocab_size"),
-                optionalInt("n_positions").orElse(1024),
+                ModelFamily.GPT2, hidden, layers, heads, heads, headDim,
+                inner,
+                c.requiredInt("vocab_size"),
+                c.optionalInt("n_positions").orElse(1024),
                 NormKind.LAYER_NORM,
-                optionalDouble("layer_norm_epsilon").orElse(1e-5),
-                activation("activation_function", "gelu_new"),
+                c.optionalDouble("layer_norm_epsilon").orElse(1e-5),
+                act,
                 false,
                 Optional.empty(),
                 true, true, true,
                 OptionalInt.empty(),
                 1.0f,
-                scale ? (float) (1.0 / Math.sqrt(headDim)) : 1.0f,
-                optionalBoolean("tie_word_embeddings").orElse(true));
-    }
-
-    private RopeScaling ropeScaling() {
-        JsonElement e = json.get("rope_scaling");
-        if (e == null || e.isJsonNull()) {
-            return new RopeScaling.None();
-        }
-        if (!e.isJsonObject()) {
-            throw new ModelConfigException(file, "rope_scaling must be an object or null, got " + e);
-        }
-        JsonObject s = e.getAsJsonObject();
-        JsonElement typeElement = s.has("rope_type") ? s.get("rope_type") : s.get("type");
-        String type = typeElement == null || typeElement.isJsonNull() ? "default" : typeElement.getAsString();
-        return switch (type) {
-            case "default" -> new RopeScaling.None();
-            case "linear" -> new RopeScaling.Linear(positive(s, "factor"));
-            case "llama3" -> {
-                double low = positive(s, "low_freq_factor");
-                double high = positive(s, "high_freq_factor");
-                if (high <= low) {
-                    throw new ModelConfigException(file, "rope_scaling.high_freq_factor (" + high
-                            + ") must exceed rope_scaling.low_freq_factor (" + low + ")");
-                }
-                yield new RopeScaling.Llama3(positive(s, "factor"), low, high,
-                        (int) positive(s, "original_max_position_embeddings"));
-            }
-            default -> throw new ModelConfigException(file, "rope_scaling type \"" + type
-                    + "\" is not supported (supported: default, linear, llama3); computing it without that scaling would give wrong activations");
-        };
-    }
-
-    private double positive(JsonObject s, String key) {
-        JsonElement v = s.get(key);
-        if (v == null || v.isJsonNull() || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()) {
-            throw new ModelConfigException(file, "rope_scaling." + key + " must be a number, got " + v);
-        }
-        double d = v.getAsDouble();
-        if (!(d > 0)) {
-            throw new ModelConfigException(file, "rope_scaling." + key + " must be positive, got " + d);
-        }
-        return d;
-    }
-
-    private Activation activation(String key, String defaultName) {
-        String name = key == null || !json.has(key) || json.get(key).isJsonNull() ? defaultName : json.get(key).getAsString();
-        return switch (name) {
-            case "silu", "swish" -> Activation.SILU;
-            case "gelu_new", "gelu_pytorch_tanh" -> Activation.GELU_TANH;
-            case "gelu" -> Activation.GELU_ERF;
-            default -> throw new ModelConfigException(file, (key == null ? "activation" : key) + " \"" + name
-                    + "\" is not supported (supported: silu, gelu, gelu_new, gelu_pytorch_tanh)");
-        };
-    }
-
-    private void rejectIfTrue(String key) {
-        JsonElement v = json.get(key);
-        if (v == null || v.isJsonNull()) {
-            return;
-        }
-        boolean set = v.isJsonPrimitive() && (v.getAsJsonPrimitive().isBoolean() ? v.getAsBoolean() : true);
-        if (set) {
-            throw new ModelConfigException(file, key + "=" + v + " changes the math and is not supported");
-        }
-    }
-
-    private void rejectIfPresentAndNot(String key, double expected) {
-        JsonElement v = json.get(key);
-        if (v != null && !v.isJsonNull() && v.getAsDouble() != expected) {
-            throw new ModelConfigException(file, key + "=" + v + " is not supported (only " + expected + ")");
-        }
-    }
-
-    private String requiredString(String key) {
-        JsonElement v = json.get(key);
-        if (v == null || v.isJsonNull() || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
-            throw new ModelConfigException(file, "missing string key \"" + key + "\", got " + v);
-        }
-        return v.getAsString();
-    }
-
-    private int requiredInt(String key) {
-        return optionalInt(key).orElseThrow(() -> new ModelConfigException(file, "missing integer key \"" + key + "\""));
-    }
-
-    private OptionalInt optionalInt(String key) {
-        JsonElement v = json.get(key);
-        if (v == null || v.isJsonNull()) {
-            return OptionalInt.empty();
-        }
-        if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()) {
-            throw new ModelConfigException(file, "\"" + key + "\" must be an integer, got " + v);
-        }
-        double d = v.getAsDouble();
-        if (d != Math.rint(d) || d <= 0 || d > Integer.MAX_VALUE) {
-            throw new ModelConfigException(file, "\"" + key + "\" must be a positive integer, got " + v);
-        }
-        return OptionalInt.of((int) d);
-    }
-
-    private Optional<Double> optionalDouble(String key) {
-        JsonElement v = json.get(key);
-        if (v == null || v.isJsonNull()) {
-            return Optional.empty();
-        }
-        if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()) {
-            throw new ModelConfigException(file, "\"" + key + "\" must be a number, got " + v);
-        }
-        return Optional.of(v.getAsDouble());
-    }
-
-    private Optional<Boolean> optionalBoolean(String key) {
-        JsonElement v = json.get(key);
-        if (v == null || v.isJsonNull()) {
-            return Optional.empty();
-        }
-        if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isBoolean()) {
-            throw new ModelConfigException(file, "\"" + key + "\" must be true or false, got " + v);
-        }
-        return Optional.of(v.getAsBoolean());
+                attentionScale,
+                c.optionalBoolean("tie_word_embeddings").orElse(true),
+                specs);
     }
 }

@@ -12,7 +12,9 @@ public enum ModelFamily {
     MISTRAL("mistral"),
     QWEN2("qwen2"),
     GEMMA("gemma"),
-    GPT2("gpt2");
+    GPT2("gpt2"),
+    QWEN3("qwen3"),
+    OLMO2("olmo2");
 
     private final String modelType;
 
@@ -23,6 +25,11 @@ public enum ModelFamily {
     /** The {@code model_type} string Hugging Face uses for this family. */
     public String modelType() {
         return modelType;
+    }
+
+    /** Every supported {@code model_type}, comma-separated, for messages. */
+    public static String supportedList() {
+        return String.join(", ", Arrays.stream(values()).map(ModelFamily::modelType).toList());
     }
 
     /** The family whose {@code model_type} is {@code modelType}, if we support it. */

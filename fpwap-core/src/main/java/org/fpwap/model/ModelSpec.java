@@ -2,6 +2,7 @@ package org.fpwap.model;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -30,6 +31,8 @@ import java.util.OptionalInt;
  * @param embeddingScale the factor the token embeddings are multiplied by (Gemma: √H rounded to FP32)
  * @param attentionScale the factor on {@code q·k} before the softmax
  * @param tiedEmbeddings whether {@code lm_head} shares the token embedding
+ * @param layers each block's composition (norm placement, attention op, MLP op), one per layer; the
+ *     model-wide fields above describe the common case and the embedding/final norm, these drive the forward
  */
 public record ModelSpec(
         ModelFamily family,
@@ -52,7 +55,8 @@ public record ModelSpec(
         OptionalInt slidingWindow,
         float embeddingScale,
         float attentionScale,
-        boolean tiedEmbeddings) {
+        boolean tiedEmbeddings,
+        List<LayerSpec> layers) {
 
     public ModelSpec {
         requireNonNull(family, "family is null");
@@ -60,6 +64,15 @@ public record ModelSpec(
         requireNonNull(activation, "activation is null");
         requireNonNull(rope, "rope is null");
         requireNonNull(slidingWindow, "slidingWindow is null");
+        layers = List.copyOf(layers);
+        if (layers.size() != numLayers) {
+            throw new IllegalArgumentException("expected " + numLayers + " layer specs, got " + layers.size());
+        }
+        for (int i = 0; i < numLayers; i++) {
+            if (layers.get(i).index() != i) {
+                throw new IllegalArgumentException("layer spec " + i + " has index " + layers.get(i).index());
+            }
+        }
         if (numKvHeads <= 0 || numHeads % numKvHeads != 0) {
             throw new IllegalArgumentException(
                     "num_attention_heads (" + numHeads + ") must be a multiple of num_key_value_heads (" + numKvHeads + ")");
@@ -71,16 +84,29 @@ public record ModelSpec(
         return numHeads / numKvHeads;
     }
 
-    /** Parameters in one transformer block (weights, biases and norms). */
+    /** Block {@code index}'s composition. */
+    public LayerSpec layer(int index) {
+        if (index < 0 || index >= numLayers) {
+            throw new IllegalArgumentException("layer " + index + " out of range [0, " + numLayers + ")");
+        }
+        return layers.get(index);
+    }
+
+    /** Parameters stored per block, averaged over the blocks (they differ when dense and MoE layers mix). */
     public long parametersPerLayer() {
-        long h = hiddenSize;
-        long q = (long) numHeads * headDim;
-        long kv = (long) numKvHeads * headDim;
-        long attention = h * q + 2 * h * kv + q * h;
-        long biases = (qkvBias ? q + 2 * kv : 0) + (outputBias ? h : 0);
-        long mlp = (gatedMlp ? 3 : 2) * h * intermediateSize;
-        long mlpBiases = mlpBias ? (gatedMlp ? 2L * intermediateSize : intermediateSize) + h : 0;
-        long norms = norm == NormKind.LAYER_NORM ? 4 * h : 2 * h;
-        return attention + biases + mlp + mlpBiases + norms;
+        long total = 0;
+        for (LayerSpec l : layers) {
+            total += l.parameters(hiddenSize, norm == NormKind.LAYER_NORM);
+        }
+        return total / numLayers;
+    }
+
+    /** Parameters one token computes through per block, averaged over the blocks: what FLOP counts use. */
+    public long activeParametersPerLayer() {
+        long total = 0;
+        for (LayerSpec l : layers) {
+            total += l.activeParameters(hiddenSize, norm == NormKind.LAYER_NORM);
+        }
+        return total / numLayers;
     }
 }

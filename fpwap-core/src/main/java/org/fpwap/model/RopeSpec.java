@@ -18,6 +18,22 @@ public record RopeSpec(double theta, int rotaryDim, RopeScaling scaling) {
     }
 
     /**
+     * The inverse frequencies for a microbatch whose longest sequence has {@code sequenceLength} positions:
+     * the same for every length except under scalings that switch on it (Phi-3's {@code longrope}).
+     */
+    public double[] inverseFrequencies(int sequenceLength) {
+        return inverseFrequencies();
+    }
+
+    /**
+     * The factor HF multiplies cos and sin by ({@code attention_scaling}): 1 except under scalings that
+     * define one (YaRN, {@code longrope}).
+     */
+    public double attentionFactor(int sequenceLength) {
+        return 1.0;
+    }
+
+    /**
      * The inverse frequencies {@code 1/theta^(2i/d)} for {@code i < d/2}, after scaling, in double
      * precision (HF computes them in FP32; ours are the exact values that FP32 approximates).
      */

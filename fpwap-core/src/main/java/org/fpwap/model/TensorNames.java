@@ -2,7 +2,9 @@ package org.fpwap.model;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -62,43 +64,112 @@ public final class TensorNames {
     }
 
     /** Every tensor of block {@code layer}, by role, with the shape the spec implies. */
-    public Map<LayerTensor, TensorRef> layer(int layer) {
-        if (layer < 0 || layer >= spec.numLayers()) {
-            throw new IllegalArgumentException("layer " + layer + " out of range [0, " + spec.numLayers() + ")");
+    public Map<LayerTensor, WeightRef> layer(int layer) {
+        LayerSpec ls = spec.layer(layer);
+        Map<LayerTensor, WeightRef> m = new EnumMap<>(LayerTensor.class);
+        if (gpt2()) {
+            m.putAll(gpt2Layer(layer));
+            return m;
         }
-        return gpt2() ? gpt2Layer(layer) : llamaLayer(layer);
-    }
-
-    private Map<LayerTensor, TensorRef> llamaLayer(int layer) {
         String p = prefix + "layers." + layer + ".";
-        long h = spec.hiddenSize();
-        long q = (long) spec.numHeads() * spec.headDim();
-        long kv = (long) spec.numKvHeads() * spec.headDim();
-        long inter = spec.intermediateSize();
-        Map<LayerTensor, TensorRef> m = new EnumMap<>(LayerTensor.class);
-        m.put(LayerTensor.ATTN_NORM_WEIGHT, new TensorRef(p + "input_layernorm.weight", new long[] {h}));
-        m.put(LayerTensor.Q_WEIGHT, new TensorRef(p + "self_attn.q_proj.weight", new long[] {q, h}));
-        m.put(LayerTensor.K_WEIGHT, new TensorRef(p + "self_attn.k_proj.weight", new long[] {kv, h}));
-        m.put(LayerTensor.V_WEIGHT, new TensorRef(p + "self_attn.v_proj.weight", new long[] {kv, h}));
-        m.put(LayerTensor.O_WEIGHT, new TensorRef(p + "self_attn.o_proj.weight", new long[] {h, q}));
-        if (spec.qkvBias()) {
-            m.put(LayerTensor.Q_BIAS, new TensorRef(p + "self_attn.q_proj.bias", new long[] {q}));
-            m.put(LayerTensor.K_BIAS, new TensorRef(p + "self_attn.k_proj.bias", new long[] {kv}));
-            m.put(LayerTensor.V_BIAS, new TensorRef(p + "self_attn.v_proj.bias", new long[] {kv}));
+        norms(p, ls.norms(), m);
+        switch (ls.attention()) {
+            case AttentionSpec.Standard a -> standardAttention(p, a, m);
         }
-        if (spec.outputBias()) {
-            m.put(LayerTensor.O_BIAS, new TensorRef(p + "self_attn.o_proj.bias", new long[] {h}));
-        }
-        m.put(LayerTensor.MLP_NORM_WEIGHT, new TensorRef(p + "post_attention_layernorm.weight", new long[] {h}));
-        m.put(LayerTensor.GATE_WEIGHT, new TensorRef(p + "mlp.gate_proj.weight", new long[] {inter, h}));
-        m.put(LayerTensor.UP_WEIGHT, new TensorRef(p + "mlp.up_proj.weight", new long[] {inter, h}));
-        m.put(LayerTensor.DOWN_WEIGHT, new TensorRef(p + "mlp.down_proj.weight", new long[] {h, inter}));
-        if (spec.mlpBias()) {
-            m.put(LayerTensor.GATE_BIAS, new TensorRef(p + "mlp.gate_proj.bias", new long[] {inter}));
-            m.put(LayerTensor.UP_BIAS, new TensorRef(p + "mlp.up_proj.bias", new long[] {inter}));
-            m.put(LayerTensor.DOWN_BIAS, new TensorRef(p + "mlp.down_proj.bias", new long[] {h}));
+        switch (ls.mlp()) {
+            case MlpSpec.Dense d -> denseMlp(p + "mlp.", d, m);
         }
         return m;
+    }
+
+    /** Every checkpoint tensor block {@code layer} reads (stacked roles flattened into their parts). */
+    public List<TensorRef> layerTensors(int layer) {
+        List<TensorRef> out = new ArrayList<>();
+        for (WeightRef ref : layer(layer).values()) {
+            out.addAll(ref.parts());
+        }
+        return out;
+    }
+
+    /**
+     * Norm names follow one rule across families: {@code input_layernorm} before attention,
+     * {@code post_attention_layernorm} after it when the block has post-norms and before the MLP when it has
+     * only pre-norms (Llama's naming), {@code pre_feedforward_layernorm}/{@code post_feedforward_layernorm}
+     * around the MLP otherwise (Gemma 2/3, OLMo 2).
+     */
+    private void norms(String p, NormPlacement placement, Map<LayerTensor, WeightRef> m) {
+        long[] h = {spec.hiddenSize()};
+        if (placement.hasPreNorms()) {
+            m.put(LayerTensor.ATTN_NORM_WEIGHT, new TensorRef(p + "input_layernorm.weight", h));
+        }
+        if (placement == NormPlacement.PRE) {
+            m.put(LayerTensor.MLP_NORM_WEIGHT, new TensorRef(p + "post_attention_layernorm.weight", h));
+        } else {
+            m.put(LayerTensor.POST_ATTN_NORM_WEIGHT, new TensorRef(p + "post_attention_layernorm.weight", h));
+            m.put(LayerTensor.POST_MLP_NORM_WEIGHT, new TensorRef(p + "post_feedforward_layernorm.weight", h));
+            if (placement.hasPreNorms()) {
+                m.put(LayerTensor.MLP_NORM_WEIGHT, new TensorRef(p + "pre_feedforward_layernorm.weight", h));
+            }
+        }
+    }
+
+    private void standardAttention(String p, AttentionSpec.Standard a, Map<LayerTensor, WeightRef> m) {
+        String s = p + "self_attn.";
+        long h = spec.hiddenSize();
+        long q = (long) a.numHeads() * a.headDim();
+        long kv = (long) a.numKvHeads() * a.headDim();
+        if (a.projections() == AttentionSpec.QkvProjections.FUSED) {
+            m.put(LayerTensor.QKV_WEIGHT, new TensorRef(s + "qkv_proj.weight", new long[] {q + 2 * kv, h}));
+            if (a.qkvBias()) {
+                m.put(LayerTensor.QKV_BIAS, new TensorRef(s + "qkv_proj.bias", new long[] {q + 2 * kv}));
+            }
+        } else {
+            m.put(LayerTensor.Q_WEIGHT, new TensorRef(s + "q_proj.weight", new long[] {q, h}));
+            m.put(LayerTensor.K_WEIGHT, new TensorRef(s + "k_proj.weight", new long[] {kv, h}));
+            m.put(LayerTensor.V_WEIGHT, new TensorRef(s + "v_proj.weight", new long[] {kv, h}));
+            if (a.qkvBias()) {
+                m.put(LayerTensor.Q_BIAS, new TensorRef(s + "q_proj.bias", new long[] {q}));
+                m.put(LayerTensor.K_BIAS, new TensorRef(s + "k_proj.bias", new long[] {kv}));
+                m.put(LayerTensor.V_BIAS, new TensorRef(s + "v_proj.bias", new long[] {kv}));
+            }
+        }
+        m.put(LayerTensor.O_WEIGHT, new TensorRef(s + "o_proj.weight", new long[] {h, q}));
+        if (a.outputBias()) {
+            m.put(LayerTensor.O_BIAS, new TensorRef(s + "o_proj.bias", new long[] {h}));
+        }
+        switch (a.qkNorm()) {
+            case NONE -> { }
+            case PER_HEAD -> {
+                m.put(LayerTensor.Q_NORM_WEIGHT, new TensorRef(s + "q_norm.weight", new long[] {a.headDim()}));
+                m.put(LayerTensor.K_NORM_WEIGHT, new TensorRef(s + "k_norm.weight", new long[] {a.headDim()}));
+            }
+            case PROJECTED -> {
+                m.put(LayerTensor.Q_NORM_WEIGHT, new TensorRef(s + "q_norm.weight", new long[] {q}));
+                m.put(LayerTensor.K_NORM_WEIGHT, new TensorRef(s + "k_norm.weight", new long[] {kv}));
+            }
+        }
+    }
+
+    /** A dense MLP's tensors under {@code p} (e.g. {@code model.layers.3.mlp.}). */
+    public void denseMlp(String p, MlpSpec.Dense d, Map<LayerTensor, WeightRef> m) {
+        long h = spec.hiddenSize();
+        long inter = d.intermediateSize();
+        if (d.storage() == MlpSpec.MlpStorage.FUSED_GATE_UP) {
+            m.put(LayerTensor.GATE_UP_WEIGHT, new TensorRef(p + "gate_up_proj.weight", new long[] {2 * inter, h}));
+        } else {
+            if (d.gated()) {
+                m.put(LayerTensor.GATE_WEIGHT, new TensorRef(p + "gate_proj.weight", new long[] {inter, h}));
+            }
+            m.put(LayerTensor.UP_WEIGHT, new TensorRef(p + "up_proj.weight", new long[] {inter, h}));
+        }
+        m.put(LayerTensor.DOWN_WEIGHT, new TensorRef(p + "down_proj.weight", new long[] {h, inter}));
+        if (d.bias()) {
+            if (d.gated()) {
+                m.put(LayerTensor.GATE_BIAS, new TensorRef(p + "gate_proj.bias", new long[] {inter}));
+            }
+            m.put(LayerTensor.UP_BIAS, new TensorRef(p + "up_proj.bias", new long[] {inter}));
+            m.put(LayerTensor.DOWN_BIAS, new TensorRef(p + "down_proj.bias", new long[] {h}));
+        }
     }
 
     private Map<LayerTensor, TensorRef> gpt2Layer(int layer) {

@@ -3,6 +3,7 @@ package org.fpwap.model;
 import static java.util.Objects.requireNonNull;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A checkpoint tensor the model needs: its name in the files and the shape the spec implies.
@@ -10,7 +11,7 @@ import java.util.Arrays;
  * @param name the tensor's name in the safetensors files
  * @param shape the expected shape
  */
-public record TensorRef(String name, long[] shape) {
+public record TensorRef(String name, long[] shape) implements WeightRef {
     public TensorRef {
         requireNonNull(name, "name is null");
         shape = shape.clone();
@@ -21,7 +22,13 @@ public record TensorRef(String name, long[] shape) {
         return shape.clone();
     }
 
+    @Override
+    public List<TensorRef> parts() {
+        return List.of(this);
+    }
+
     /** Number of elements. */
+    @Override
     public long elementCount() {
         long n = 1;
         for (long d : shape) {

@@ -25,6 +25,8 @@ import org.fpwap.safetensors.DType;
  * @param dtype weight dtype: F32, BF16 or F16
  * @param shards number of safetensors files (1 writes {@code model.safetensors}, more write an index)
  * @param seed the random seed; the same config and seed give the same bytes
+ * @param extraConfigJson a JSON object whose keys are written into {@code config.json} last (overriding the
+ *     family's defaults), or null: how tests set a family's own keys (soft-caps, window patterns, experts)
  */
 public record RandomModelConfig(
         ModelFamily family,
@@ -42,7 +44,8 @@ public record RandomModelConfig(
         boolean gpt2Prefix,
         DType dtype,
         int shards,
-        long seed) {
+        long seed,
+        String extraConfigJson) {
 
     public RandomModelConfig {
         requireNonNull(family, "family is null");
@@ -79,12 +82,13 @@ public record RandomModelConfig(
         private DType dtype = DType.F32;
         private int shards = 1;
         private long seed = 42;
+        private String extraConfigJson;
 
         private Builder(ModelFamily family) {
             this.family = requireNonNull(family, "family is null");
             boolean gpt2 = family == ModelFamily.GPT2;
             this.numKvHeads = gpt2 ? 4 : 2;
-            this.tiedEmbeddings = gpt2 || family == ModelFamily.GEMMA;
+            this.tiedEmbeddings = gpt2 || FamilyDefaults.tiedByDefault(family);
         }
 
         /** H, heads and head width together (they constrain each other). */
@@ -107,11 +111,14 @@ public record RandomModelConfig(
         public Builder dtype(DType d) { this.dtype = d; return this; }
         public Builder shards(int n) { this.shards = n; return this; }
         public Builder seed(long s) { this.seed = s; return this; }
+        /** Extra {@code config.json} keys, as a JSON object, written after the family's defaults. */
+        public Builder extraConfig(String json) { this.extraConfigJson = json; return this; }
 
         /** The config. */
         public RandomModelConfig build() {
             return new RandomModelConfig(family, hiddenSize, numLayers, numHeads, numKvHeads, headDim, intermediateSize,
-                    vocabSize, maxPositions, tiedEmbeddings, slidingWindow, ropeScalingJson, gpt2Prefix, dtype, shards, seed);
+                    vocabSize, maxPositions, tiedEmbeddings, slidingWindow, ropeScalingJson, gpt2Prefix, dtype, shards, seed,
+                    extraConfigJson);
         }
     }
 }

@@ -20,6 +20,7 @@ import org.fpwap.model.LayerTensor;
 import org.fpwap.model.ModelConfigReader;
 import org.fpwap.model.ModelFamily;
 import org.fpwap.model.ModelSpec;
+import org.fpwap.model.NormKind;
 import org.fpwap.model.TensorNames;
 import org.fpwap.model.TensorRef;
 import org.fpwap.safetensors.DType;
@@ -80,13 +81,7 @@ public final class RandomModelWriter {
             o.addProperty("torch_dtype", torchDtype);
             return o;
         }
-        String arch = switch (c.family()) {
-            case MISTRAL -> "MistralForCausalLM";
-            case QWEN2 -> "Qwen2ForCausalLM";
-            case GEMMA -> "GemmaForCausalLM";
-            default -> "LlamaForCausalLM";
-        };
-        o.add("architectures", array(arch));
+        o.add("architectures", array(FamilyDefaults.architecture(c.family())));
         o.addProperty("model_type", c.family().modelType());
         o.addProperty("hidden_size", c.hiddenSize());
         o.addProperty("intermediate_size", c.intermediateSize());
@@ -115,6 +110,12 @@ public final class RandomModelWriter {
             JsonElement scaling = JsonParser.parseString(c.ropeScalingJson());
             o.add("rope_scaling", scaling);
         }
+        FamilyDefaults.addTo(c.family(), c, o);
+        if (c.extraConfigJson() != null) {
+            for (var e : JsonParser.parseString(c.extraConfigJson()).getAsJsonObject().entrySet()) {
+                o.add(e.getKey(), e.getValue());
+            }
+        }
         o.addProperty("bos_token_id", 1);
         o.addProperty("eos_token_id", 2);
         o.addProperty("torch_dtype", torchDtype);
@@ -130,13 +131,15 @@ public final class RandomModelWriter {
     private static List<Tensor> tensors(RandomModelConfig c, ModelSpec spec) {
         boolean gpt2 = c.family() == ModelFamily.GPT2;
         TensorNames names = TensorNames.withPrefix(spec, gpt2 ? (c.gpt2Prefix() ? "transformer." : "") : "model.");
-        float normCenter = c.family() == ModelFamily.GEMMA ? 0f : 1f;
+        float normCenter = spec.norm() == NormKind.RMS_ONE_PLUS_WEIGHT ? 0f : 1f;
         List<Tensor> out = new ArrayList<>();
         out.add(new Tensor(names.tokenEmbedding(), 0f, 1f));
         names.positionEmbedding().ifPresent(ref -> out.add(new Tensor(ref, 0f, 0.2f)));
         for (int layer = 0; layer < spec.numLayers(); layer++) {
             for (var e : names.layer(layer).entrySet()) {
-                out.add(layerTensor(e.getKey(), e.getValue(), normCenter, gpt2));
+                for (TensorRef part : e.getValue().parts()) {
+                    out.add(layerTensor(e.getKey(), part, normCenter, gpt2));
+                }
             }
         }
         names.finalNorm().values().stream()
@@ -152,7 +155,8 @@ public final class RandomModelWriter {
 
     private static Tensor layerTensor(LayerTensor role, TensorRef ref, float normCenter, boolean conv1d) {
         return switch (role) {
-            case ATTN_NORM_WEIGHT, MLP_NORM_WEIGHT -> new Tensor(ref, normCenter, 0.1f);
+            case ATTN_NORM_WEIGHT, MLP_NORM_WEIGHT, Q_NORM_WEIGHT, K_NORM_WEIGHT, POST_ATTN_NORM_WEIGHT, POST_MLP_NORM_WEIGHT ->
+                    new Tensor(ref, normCenter, 0.1f);
             case ATTN_NORM_BIAS, MLP_NORM_BIAS, Q_BIAS, K_BIAS, V_BIAS, QKV_BIAS, O_BIAS, GATE_BIAS, UP_BIAS, DOWN_BIAS ->
                     new Tensor(ref, 0f, 0.05f);
             default -> {

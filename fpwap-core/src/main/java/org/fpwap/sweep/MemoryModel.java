@@ -26,10 +26,15 @@ public final class MemoryModel {
     /** A model of {@code spec}'s memory use. */
     public MemoryModel(ModelSpec spec) {
         this.spec = requireNonNull(spec, "spec is null");
-        this.layerBytes = LayerLayout.of(0, TensorNames.withPrefix(spec, "").layer(0)).bytes();
+        TensorNames names = TensorNames.withPrefix(spec, "");
+        long largest = 0;
+        for (int l = 0; l < spec.numLayers(); l++) {
+            largest = Math.max(largest, LayerLayout.of(l, names.layer(l)).bytes());
+        }
+        this.layerBytes = largest;
     }
 
-    /** One block's weights in FP32 (the staging layout, alignment included). */
+    /** The largest block's weights in FP32 (the staging layout, alignment included). */
     public long layerFp32Bytes() {
         return layerBytes;
     }

@@ -237,7 +237,7 @@ final class Preflight {
         TensorNames names = TensorNames.resolve(spec, headers::contains);
         List<TensorRef> needed = new ArrayList<>();
         for (int l = 0; l <= deepest; l++) {
-            needed.addAll(names.layer(l).values());
+            needed.addAll(names.layerTensors(l));
         }
         int layerTensors = needed.size();
         needed.add(names.tokenEmbedding());

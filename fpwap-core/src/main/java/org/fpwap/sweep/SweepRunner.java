@@ -96,7 +96,7 @@ final class SweepRunner {
             WeightLoader loader = new WeightLoader(checkpoint, spec);
             Embedder embedder = new Embedder(spec, loader.tokenEmbedding(), loader.positionEmbedding());
             MemorySegment input = inputArena.allocate(Math.max(1, plan.maxSlots() * spec.hiddenSize() * Float.BYTES), 64);
-            try (Prefetcher prefetcher = new Prefetcher(loader, loader.layout(0).bytes(), profile);
+            try (Prefetcher prefetcher = new Prefetcher(loader, loader.largestLayoutBytes(), profile);
                     NormWeights finalNorm = normed ? loader.loadFinalNorm(manager) : null) {
                 prefetcher.request(0);
                 embed(embedder, buffer, summary, tokensForVerify);

@@ -18,6 +18,7 @@ import org.fpwap.model.ModelSpec;
 import org.fpwap.model.NormKind;
 import org.fpwap.model.TensorNames;
 import org.fpwap.model.TensorRef;
+import org.fpwap.model.WeightRef;
 import org.fpwap.safetensors.Checkpoint;
 import org.fpwap.safetensors.DType;
 import org.fpwap.safetensors.TensorInfo;
@@ -47,9 +48,18 @@ public final class WeightLoader {
         return names;
     }
 
-    /** The FP32 staging layout of block {@code layer} (the same size for every block). */
+    /** The FP32 staging layout of block {@code layer}. */
     public LayerLayout layout(int layer) {
         return LayerLayout.of(layer, names.layer(layer));
+    }
+
+    /** The largest block's staging bytes: what a reusable staging slot must hold. */
+    public long largestLayoutBytes() {
+        long max = 0;
+        for (int l = 0; l < spec.numLayers(); l++) {
+            max = Math.max(max, layout(l).bytes());
+        }
+        return max;
     }
 
     /**
@@ -85,13 +95,16 @@ public final class WeightLoader {
                     + layout.layer() + " (" + layout.bytes() + " bytes)");
         }
         long bytes = 0;
-        for (Map.Entry<LayerTensor, TensorRef> e : layout.refs().entrySet()) {
-            TensorRef ref = e.getValue();
-            TensorInfo info = checked(ref, "layer " + layout.layer());
-            boolean onePlus = spec.norm() == NormKind.RMS_ONE_PLUS_WEIGHT
-                    && (e.getKey() == LayerTensor.ATTN_NORM_WEIGHT || e.getKey() == LayerTensor.MLP_NORM_WEIGHT);
-            decode(ref, info, buffer.asSlice(layout.offsets().get(e.getKey()), ref.elementCount() * Float.BYTES), onePlus);
-            bytes += info.byteLength();
+        for (Map.Entry<LayerTensor, WeightRef> e : layout.refs().entrySet()) {
+            boolean onePlus = spec.norm() == NormKind.RMS_ONE_PLUS_WEIGHT && e.getKey().isNormWeight();
+            long offset = layout.offsets().get(e.getKey());
+            for (TensorRef part : e.getValue().parts()) {
+                TensorInfo info = checked(part, "layer " + layout.layer());
+                long length = part.elementCount() * Float.BYTES;
+                decode(part, info, buffer.asSlice(offset, length), onePlus);
+                offset += length;
+                bytes += info.byteLength();
+            }
         }
         return bytes;
     }
@@ -106,8 +119,8 @@ public final class WeightLoader {
         boolean success = false;
         try {
             Map<LayerTensor, NDArray> tensors = new EnumMap<>(LayerTensor.class);
-            for (Map.Entry<LayerTensor, TensorRef> e : layout.refs().entrySet()) {
-                TensorRef ref = e.getValue();
+            for (Map.Entry<LayerTensor, WeightRef> e : layout.refs().entrySet()) {
+                WeightRef ref = e.getValue();
                 MemorySegment fp32 = buffer.asSlice(layout.offsets().get(e.getKey()), ref.elementCount() * Float.BYTES);
                 tensors.put(e.getKey(), create(manager, fp32, ref));
             }
@@ -202,7 +215,7 @@ public final class WeightLoader {
         }
     }
 
-    private static NDArray create(NDManager manager, MemorySegment fp32, TensorRef ref) {
+    private static NDArray create(NDManager manager, MemorySegment fp32, WeightRef ref) {
         return DeviceTransfer.to(manager.getDevice()).upload(manager, fp32, new Shape(ref.shape()));
     }
 
