@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.fpwap.device.Devices;
 import org.fpwap.device.MemoryBudget;
+import org.fpwap.model.ArchitectureSummary;
 import org.fpwap.model.ModelConfigReader;
 import org.fpwap.model.ModelSpec;
 import org.fpwap.model.TensorNames;
@@ -76,6 +77,9 @@ final class InspectCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "dimensions:   H=%d, %d layers, %d heads (%d KV) x %d, MLP %d, vocab %,d, positions %,d%n",
                 m.hiddenSize(), m.numLayers(), m.numHeads(), m.numKvHeads(), m.headDim(), m.intermediateSize(), m.vocabSize(),
                 m.maxPositions());
+        for (String line : ArchitectureSummary.lines(m)) {
+            o.println(line);
+        }
         o.printf(Locale.ROOT, "parameters:   %,d (%s)%n", params, dtypes);
         o.printf(Locale.ROOT, "per layer:    %,d parameters, %,d B in the files, %,d B as FP32%n", m.parametersPerLayer(),
                 layerFileBytes, memory.layerFp32Bytes());
