@@ -20,8 +20,8 @@ final class DenseMlp {
         boolean conv1d = d.storage() == MlpSpec.MlpStorage.CONV1D;
         NDArray inner;
         if (d.storage() == MlpSpec.MlpStorage.FUSED_GATE_UP) {
-            NDList gateUp = Projection.apply(x, w.get(LayerTensor.GATE_UP_WEIGHT), null, false)
-                    .split(new long[] {d.intermediateSize()}, -1);
+            NDArray fused = Projection.apply(x, w.get(LayerTensor.GATE_UP_WEIGHT), null, false);
+            NDList gateUp = fused.split(new long[] {d.intermediateSize()}, fused.getShape().dimension() - 1);
             inner = Activations.apply(d.activation(), gateUp.get(0)).mul(gateUp.get(1));
         } else if (d.gated()) {
             NDArray gate = Activations.apply(d.activation(), project(x, w, LayerTensor.GATE_WEIGHT, LayerTensor.GATE_BIAS, false));

@@ -116,25 +116,30 @@ public final class ForwardContext {
     }
 
     private static RopeTables ropeTables(RopeSpec rope, Microbatch mb, NDManager manager) {
-        double[] inv = rope.inverseFrequencies(mb.width());
-        float attentionFactor = (float) rope.attentionFactor(mb.width());
-        int half = inv.length;
+        int half = rope.rotaryDim() / 2;
         int d = 2 * half;
+        int t = mb.width();
         int[] positions = mb.positions();
         float[] cos = new float[positions.length * d];
         float[] sin = new float[positions.length * d];
-        for (int slot = 0; slot < positions.length; slot++) {
-            int base = slot * d;
-            for (int i = 0; i < half; i++) {
-                // HF forms the angle in FP32 (position × inv_freq); the FP32 product keeps parity
-                // with it at large positions where a double angle would drift from what HF rotates by.
-                float angle = (float) positions[slot] * (float) inv[i];
-                float c = (float) Math.cos(angle) * attentionFactor;
-                float s = (float) Math.sin(angle) * attentionFactor;
-                cos[base + i] = c;
-                cos[base + half + i] = c;
-                sin[base + i] = s;
-                sin[base + half + i] = s;
+        for (int row = 0; row < mb.size(); row++) {
+            // Scalings that switch on the sequence length (longrope) see each prompt's own length, as HF does
+            // for a prompt run alone.
+            double[] inv = rope.inverseFrequencies(mb.length(row));
+            float attentionFactor = (float) rope.attentionFactor(mb.length(row));
+            for (int slot = row * t; slot < (row + 1) * t; slot++) {
+                int base = slot * d;
+                for (int i = 0; i < half; i++) {
+                    // HF forms the angle in FP32 (position × inv_freq); the FP32 product keeps parity
+                    // with it at large positions where a double angle would drift from what HF rotates by.
+                    float angle = (float) positions[slot] * (float) inv[i];
+                    float c = (float) Math.cos(angle) * attentionFactor;
+                    float s = (float) Math.sin(angle) * attentionFactor;
+                    cos[base + i] = c;
+                    cos[base + half + i] = c;
+                    sin[base + i] = s;
+                    sin[base + half + i] = s;
+                }
             }
         }
         Shape shape = new Shape(mb.size(), mb.width(), 1, d);

@@ -88,6 +88,8 @@ public final class ArchitectureSummary {
             case RopeScaling.None n -> "";
             case RopeScaling.Linear l -> ", linear x" + l.factor();
             case RopeScaling.Llama3 l -> ", llama3 x" + l.factor();
+            case RopeScaling.LongRope l -> ", longrope (long factors beyond " + l.originalMaxPositions() + " positions, attention x"
+                    + String.format(Locale.ROOT, "%.6g", l.attentionFactor()) + ")";
         };
         return "theta " + r.theta() + ", " + r.rotaryDim() + " dims" + scaling;
     }

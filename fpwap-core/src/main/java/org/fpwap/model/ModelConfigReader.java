@@ -81,6 +81,7 @@ public final class ModelConfigReader {
             case GPT2 -> gpt2();
             case QWEN3 -> Qwen3Config.read(c);
             case OLMO2 -> Olmo2Config.read(c);
+            case PHI3 -> Phi3Config.read(c);
         };
     }
 

@@ -14,7 +14,8 @@ public enum ModelFamily {
     GEMMA("gemma"),
     GPT2("gpt2"),
     QWEN3("qwen3"),
-    OLMO2("olmo2");
+    OLMO2("olmo2"),
+    PHI3("phi3");
 
     private final String modelType;
 

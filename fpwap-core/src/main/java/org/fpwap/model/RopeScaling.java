@@ -18,4 +18,26 @@ public sealed interface RopeScaling {
      */
     record Llama3(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions)
             implements RopeScaling {}
+
+    /**
+     * Type {@code longrope} (Phi-3, transformers 4.42+): inverse frequencies divided per pair by
+     * {@code shortFactor[i]}, or by {@code longFactor[i]} for sequences longer than {@code originalMaxPositions};
+     * cos and sin multiplied by {@code attentionFactor}.
+     *
+     * @param shortFactor per-pair divisors for short sequences (one per rotated pair)
+     * @param longFactor per-pair divisors for long sequences
+     * @param originalMaxPositions the pre-training context: longer sequences use {@code longFactor}
+     * @param attentionFactor the cos/sin multiplier
+     */
+    record LongRope(java.util.List<Double> shortFactor, java.util.List<Double> longFactor, int originalMaxPositions,
+            double attentionFactor) implements RopeScaling {
+        public LongRope {
+            shortFactor = java.util.List.copyOf(shortFactor);
+            longFactor = java.util.List.copyOf(longFactor);
+            if (shortFactor.size() != longFactor.size()) {
+                throw new IllegalArgumentException("short_factor has " + shortFactor.size() + " entries, long_factor "
+                        + longFactor.size());
+            }
+        }
+    }
 }

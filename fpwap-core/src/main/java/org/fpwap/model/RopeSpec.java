@@ -6,7 +6,7 @@ import static java.util.Objects.requireNonNull;
  * Rotary position embedding parameters (rotate_half convention, as HF Llama).
  *
  * @param theta the base ({@code rope_theta})
- * @param rotaryDim how many leading dimensions of each head rotate (the whole head here)
+ * @param rotaryDim how many leading dimensions of each head rotate (fewer than head_dim under partial rotary)
  * @param scaling the frequency scaling
  */
 public record RopeSpec(double theta, int rotaryDim, RopeScaling scaling) {
@@ -15,6 +15,10 @@ public record RopeSpec(double theta, int rotaryDim, RopeScaling scaling) {
         if (rotaryDim <= 0 || rotaryDim % 2 != 0) {
             throw new IllegalArgumentException("rotary dimension must be positive and even, got " + rotaryDim);
         }
+        if (scaling instanceof RopeScaling.LongRope l && l.shortFactor().size() != rotaryDim / 2) {
+            throw new IllegalArgumentException("longrope factors must have one entry per rotated pair (" + rotaryDim / 2
+                    + "), got " + l.shortFactor().size());
+        }
     }
 
     /**
@@ -22,6 +26,14 @@ public record RopeSpec(double theta, int rotaryDim, RopeScaling scaling) {
      * the same for every length except under scalings that switch on it (Phi-3's {@code longrope}).
      */
     public double[] inverseFrequencies(int sequenceLength) {
+        if (scaling instanceof RopeScaling.LongRope l) {
+            double[] inv = unscaled();
+            java.util.List<Double> factors = sequenceLength > l.originalMaxPositions() ? l.longFactor() : l.shortFactor();
+            for (int i = 0; i < inv.length; i++) {
+                inv[i] = inv[i] / factors.get(i);
+            }
+            return inv;
+        }
         return inverseFrequencies();
     }
 
@@ -30,7 +42,7 @@ public record RopeSpec(double theta, int rotaryDim, RopeScaling scaling) {
      * define one (YaRN, {@code longrope}).
      */
     public double attentionFactor(int sequenceLength) {
-        return 1.0;
+        return scaling instanceof RopeScaling.LongRope l ? l.attentionFactor() : 1.0;
     }
 
     /**
@@ -38,16 +50,22 @@ public record RopeSpec(double theta, int rotaryDim, RopeScaling scaling) {
      * precision (HF computes them in FP32; ours are the exact values that FP32 approximates).
      */
     public double[] inverseFrequencies() {
+        double[] inv = unscaled();
+        return switch (scaling) {
+            case RopeScaling.None n -> inv;
+            case RopeScaling.Linear l -> scaleAll(inv, 1.0 / l.factor());
+            case RopeScaling.Llama3 l -> llama3(inv, l);
+            case RopeScaling.LongRope l -> inverseFrequencies(0);
+        };
+    }
+
+    private double[] unscaled() {
         int half = rotaryDim / 2;
         double[] inv = new double[half];
         for (int i = 0; i < half; i++) {
             inv[i] = 1.0 / Math.pow(theta, (2.0 * i) / rotaryDim);
         }
-        return switch (scaling) {
-            case RopeScaling.None n -> inv;
-            case RopeScaling.Linear l -> scaleAll(inv, 1.0 / l.factor());
-            case RopeScaling.Llama3 l -> llama3(inv, l);
-        };
+        return inv;
     }
 
     private static double[] scaleAll(double[] inv, double by) {

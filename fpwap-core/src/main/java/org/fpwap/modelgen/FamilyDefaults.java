@@ -22,6 +22,7 @@ final class FamilyDefaults {
             case GPT2 -> "GPT2LMHeadModel";
             case QWEN3 -> "Qwen3ForCausalLM";
             case OLMO2 -> "Olmo2ForCausalLM";
+            case PHI3 -> "Phi3ForCausalLM";
         };
     }
 
@@ -30,11 +31,34 @@ final class FamilyDefaults {
         return family == ModelFamily.GEMMA;
     }
 
+    /**
+     * Phi-3 with every feature on: half the head rotates, longrope with distinct short and long factors switching
+     * at a third of the position limit (so test prompts can land on either side), a sliding window.
+     */
+    private static void phi3(RandomModelConfig c, JsonObject o) {
+        int pairs = c.headDim() / 4;
+        com.google.gson.JsonArray shortFactor = new com.google.gson.JsonArray();
+        com.google.gson.JsonArray longFactor = new com.google.gson.JsonArray();
+        for (int i = 0; i < pairs; i++) {
+            shortFactor.add(1.0 + 0.05 * i);
+            longFactor.add(1.0 + 0.5 * i);
+        }
+        JsonObject scaling = new JsonObject();
+        scaling.addProperty("type", "longrope");
+        scaling.add("short_factor", shortFactor);
+        scaling.add("long_factor", longFactor);
+        o.add("rope_scaling", scaling);
+        o.addProperty("partial_rotary_factor", 0.5);
+        o.addProperty("original_max_position_embeddings", Math.max(2, c.maxPositions() / 16));
+        o.addProperty("sliding_window", Math.max(2, c.maxPositions() / 16));
+    }
+
     /** Adds the family's own keys to {@code o} (the shared keys are already there). */
     static void addTo(ModelFamily family, RandomModelConfig c, JsonObject o) {
         switch (family) {
             case QWEN3 -> o.addProperty("attention_bias", false);
             case OLMO2 -> o.addProperty("attention_bias", false);
+            case PHI3 -> phi3(c, o);
             default -> { }
         }
     }
