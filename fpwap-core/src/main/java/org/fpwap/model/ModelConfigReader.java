@@ -74,6 +74,7 @@ public final class ModelConfigReader {
 
     private ModelSpec spec() {
         String modelType = c.requiredString("model_type");
+        Gemma3Config.rejectMultimodal(c, modelType);
         ModelFamily family = ModelFamily.fromModelType(modelType).orElseThrow(() -> new ModelConfigException(file,
                 "model_type \"" + modelType + "\" is not supported; supported: " + ModelFamily.supportedList()));
         return switch (family) {
@@ -81,6 +82,8 @@ public final class ModelConfigReader {
             case GPT2 -> gpt2();
             case QWEN3 -> Qwen3Config.read(c);
             case OLMO2 -> Olmo2Config.read(c);
+            case GEMMA2 -> Gemma2Config.read(c);
+            case GEMMA3_TEXT -> Gemma3Config.read(c);
         };
     }
 

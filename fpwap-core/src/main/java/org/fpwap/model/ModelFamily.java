@@ -14,7 +14,9 @@ public enum ModelFamily {
     GEMMA("gemma"),
     GPT2("gpt2"),
     QWEN3("qwen3"),
-    OLMO2("olmo2");
+    OLMO2("olmo2"),
+    GEMMA2("gemma2"),
+    GEMMA3_TEXT("gemma3_text");
 
     private final String modelType;
 

@@ -22,12 +22,14 @@ final class FamilyDefaults {
             case GPT2 -> "GPT2LMHeadModel";
             case QWEN3 -> "Qwen3ForCausalLM";
             case OLMO2 -> "Olmo2ForCausalLM";
+            case GEMMA2 -> "Gemma2ForCausalLM";
+            case GEMMA3_TEXT -> "Gemma3ForCausalLM";
         };
     }
 
     /** Whether the family's HF config ties the output head to the embedding by default. */
     static boolean tiedByDefault(ModelFamily family) {
-        return family == ModelFamily.GEMMA;
+        return family == ModelFamily.GEMMA || GemmaDefaults.isSandwichGemma(family);
     }
 
     /** Adds the family's own keys to {@code o} (the shared keys are already there). */
@@ -35,6 +37,7 @@ final class FamilyDefaults {
         switch (family) {
             case QWEN3 -> o.addProperty("attention_bias", false);
             case OLMO2 -> o.addProperty("attention_bias", false);
+            case GEMMA2, GEMMA3_TEXT -> GemmaDefaults.addTo(family, c, o);
             default -> { }
         }
     }
