@@ -1,5 +1,7 @@
 package org.fpwap.model;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -13,9 +15,13 @@ import java.util.stream.IntStream;
  * {@code sliding_window_pattern}-th layer (default 6) global; local layers rotate with base
  * {@code rope_local_base_freq} (default 10,000) and no scaling, global ones with {@code rope_theta} (default 10⁶)
  * and {@code rope_scaling}; transformers 5.x writes both as {@code rope_parameters} keyed by layer type. HF's
- * Gemma 3 attention never applies {@code attn_logit_softcapping} (the key is accepted and has no effect).
+ * Gemma 3 attention never applies {@code attn_logit_softcapping} (the key is accepted and has no effect). The
+ * multimodal {@code "gemma3"} config is read through its {@code text_config} ({@link #readMultimodal}).
  */
 final class Gemma3Config {
+
+    /** The {@code model_type} of the multimodal wrapper whose {@code text_config} is a Gemma 3 text model. */
+    static final String MULTIMODAL_MODEL_TYPE = "gemma3";
 
     private static final double GLOBAL_THETA = 1_000_000.0;
     private static final double LOCAL_THETA = 10_000.0;
@@ -42,15 +48,30 @@ final class Gemma3Config {
     }
 
     /**
-     * Fails for the multimodal {@code "gemma3"} config ({@code Gemma3ForConditionalGeneration}: {@code text_config}
-     * nested, {@code language_model.}-prefixed tensors, a vision tower), telling the user to use the text model.
+     * The text model of a multimodal {@code "gemma3"} config ({@code Gemma3ForConditionalGeneration}): its
+     * {@code text_config}, read as a {@code gemma3_text} config (absent keys take {@code Gemma3TextConfig}'s
+     * defaults, as HF builds the sub-config). On text-only prompts HF's multimodal forward is the text model's, so the
+     * vision tower and projector are never read; {@link TensorNames#resolve} finds the text model's prefix.
      */
-    static void rejectMultimodal(ConfigFields c, String modelType) {
-        if (modelType.equals("gemma3")) {
-            throw c.error("model_type \"gemma3\" is the multimodal Gemma 3 (text_config nested, language_model.* tensors, "
-                    + "a vision tower) and is not supported; fpwap runs Gemma 3's text model: use a text-only "
-                    + "checkpoint (model_type \"gemma3_text\", e.g. google/gemma-3-1b-pt)");
+    static ModelSpec readMultimodal(ConfigFields c) {
+        ConfigFields text = c.object("text_config").orElseThrow(() -> c.error(
+                "model_type \"gemma3\" (multimodal Gemma 3) needs a text_config object describing its language model"));
+        String textType = text.optionalString("model_type").orElse("gemma3_text");
+        if (!textType.equals("gemma3_text")) {
+            throw text.error(text.path("model_type") + " \"" + textType + "\" is not supported inside a gemma3 config "
+                    + "(expected \"gemma3_text\")");
         }
+        return read(text.withDefaults(textDimensionDefaults()));
+    }
+
+    /**
+     * {@code Gemma3TextConfig}'s defaults for the dimensions, which a multimodal {@code text_config} may leave out
+     * (HF fills them from the class); the other keys' defaults live in {@link #read}.
+     */
+    private static JsonObject textDimensionDefaults() {
+        return JsonParser.parseString("""
+                {"vocab_size": 262208, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26,
+                 "num_attention_heads": 8}""").getAsJsonObject();
     }
 
     /** {@code layer_types}, else layer {@code i} is global when {@code (i + 1) % sliding_window_pattern == 0}. */

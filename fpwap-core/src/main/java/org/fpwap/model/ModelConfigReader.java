@@ -74,7 +74,9 @@ public final class ModelConfigReader {
 
     private ModelSpec spec() {
         String modelType = c.requiredString("model_type");
-        Gemma3Config.rejectMultimodal(c, modelType);
+        if (modelType.equals(Gemma3Config.MULTIMODAL_MODEL_TYPE)) {
+            return Gemma3Config.readMultimodal(c);
+        }
         ModelFamily family = ModelFamily.fromModelType(modelType).orElseThrow(() -> new ModelConfigException(file,
                 "model_type \"" + modelType + "\" is not supported; supported: " + ModelFamily.supportedList()));
         return switch (family) {

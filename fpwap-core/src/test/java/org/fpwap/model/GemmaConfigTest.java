@@ -220,12 +220,49 @@ class GemmaConfigTest {
     }
 
     @Test
-    void multimodalGemma3IsRejectedPointingAtTheTextModel() {
+    void multimodalGemma3IsReadThroughItsTextConfig() {
         JsonObject c = new JsonObject();
         c.addProperty("model_type", "gemma3");
+        c.add("architectures", JsonParser.parseString("[\"Gemma3ForConditionalGeneration\"]"));
+        c.addProperty("image_token_index", 262144);
         c.add("text_config", json(GEMMA3_1B));
+        c.add("vision_config", json("{\"model_type\": \"siglip_vision_model\", \"hidden_size\": 1152}"));
+        assertEquals(parse(json(GEMMA3_1B)), parse(c));
+    }
+
+    @Test
+    void multimodalTextConfigTakesGemma3TextConfigsDefaultDimensions() {
+        JsonObject text = json(GEMMA3_1B);
+        for (String k : List.of("vocab_size", "num_attention_heads", "num_key_value_heads", "head_dim")) {
+            text.remove(k);
+        }
+        JsonObject c = new JsonObject();
+        c.addProperty("model_type", "gemma3");
+        c.add("text_config", text);
+        ModelSpec spec = parse(c);
+        assertEquals(262208, spec.vocabSize());
+        assertEquals(8, spec.numHeads());
+        assertEquals(4, spec.numKvHeads());
+        assertEquals(256, spec.headDim());
+    }
+
+    @Test
+    void multimodalGemma3WithoutATextConfigIsRejectedNamingIt() {
+        JsonObject c = new JsonObject();
+        c.addProperty("model_type", "gemma3");
         ModelConfigException e = assertThrows(ModelConfigException.class, () -> parse(c));
-        assertTrue(e.getMessage().contains("gemma3_text"), e.getMessage());
+        assertTrue(e.getMessage().contains("text_config"), e.getMessage());
+    }
+
+    @Test
+    void multimodalGemma3TensorsAreFoundUnderEitherLanguageModelPrefix() {
+        ModelSpec spec = parse(json(GEMMA3_1B));
+        for (String prefix : List.of("language_model.model.", "model.language_model.")) {
+            TensorNames names = TensorNames.resolve(spec, n -> n.equals(prefix + "embed_tokens.weight"));
+            assertEquals(prefix + "embed_tokens.weight", names.tokenEmbedding().name());
+            assertEquals(prefix + "layers.0.self_attn.k_norm.weight",
+                    ((TensorRef) names.layer(0).get(LayerTensor.K_NORM_WEIGHT)).name());
+        }
     }
 
     @Test
