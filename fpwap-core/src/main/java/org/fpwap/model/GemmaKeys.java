@@ -58,7 +58,7 @@ final class GemmaKeys {
         c.optionalDouble("final_logit_softcapping");
     }
 
-    /** One layer of a Gemma model: sandwich norms, the given attention, a gated tanh-GELU MLP. */
+    /** One layer of a Gemma 2/3 model: sandwich norms around standard attention with these settings and {@code mlp}. */
     static LayerSpec layer(int index, DecoderConfig d, boolean bias, QkNorm qkNorm, OptionalInt window, RopeSpec rope,
             float scale, OptionalDouble softcap, MlpSpec.Dense mlp) {
         AttentionSpec.Standard attention = new AttentionSpec.Standard(d.heads(), d.kvHeads(), d.headDim(),

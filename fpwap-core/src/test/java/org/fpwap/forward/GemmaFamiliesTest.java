@@ -2,6 +2,11 @@ package org.fpwap.forward;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -49,8 +54,8 @@ class GemmaFamiliesTest {
     @ParameterizedTest
     @EnumSource(value = ModelFamily.class, names = {"GEMMA2", "GEMMA3_TEXT"})
     void everyHookOfEveryLayerMatchesTheFp64ReferenceWithF32Weights(ModelFamily family) {
-        double max = FamilyChecks.assertHooksMatchReference(model(family), model(family).getParent().resolve(family.modelType()),
-                prompts(), TOLERANCE, family.modelType() + " F32");
+        Path dir = model(family);
+        double max = FamilyChecks.assertHooksMatchReference(dir, dir, prompts(), TOLERANCE, family.modelType() + " F32");
         System.out.println(family.modelType() + " F32 vs FP64 reference, all hooks: max rel err " + max);
     }
 
@@ -97,13 +102,13 @@ class GemmaFamiliesTest {
     private static void removeKeys(Path dir, String... keys) {
         try {
             Path file = dir.resolve("config.json");
-            var config = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(file)).getAsJsonObject();
+            JsonObject config = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
             for (String k : keys) {
                 config.remove(k);
             }
-            java.nio.file.Files.writeString(file, config.toString());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            Files.writeString(file, config.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
