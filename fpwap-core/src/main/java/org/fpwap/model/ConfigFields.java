@@ -74,6 +74,20 @@ public final class ConfigFields {
         return Optional.of(new ConfigFields(file, v.getAsJsonObject(), path(key) + "."));
     }
 
+    /**
+     * These fields with every key of {@code defaults} that is absent here added (for sub-configs whose HF class
+     * supplies defaults for keys the file leaves out, such as a multimodal model's {@code text_config}).
+     */
+    public ConfigFields withDefaults(JsonObject defaults) {
+        JsonObject merged = json.deepCopy();
+        for (var e : defaults.entrySet()) {
+            if (!merged.has(e.getKey())) {
+                merged.add(e.getKey(), e.getValue());
+            }
+        }
+        return new ConfigFields(file, merged, keyPrefix);
+    }
+
     public String requiredString(String key) {
         JsonElement v = json.get(key);
         if (v == null || v.isJsonNull() || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {

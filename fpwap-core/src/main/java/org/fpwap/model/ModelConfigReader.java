@@ -74,6 +74,9 @@ public final class ModelConfigReader {
 
     private ModelSpec spec() {
         String modelType = c.requiredString("model_type");
+        if (modelType.equals(Gemma3Config.MULTIMODAL_MODEL_TYPE)) {
+            return Gemma3Config.readMultimodal(c);
+        }
         ModelFamily family = ModelFamily.fromModelType(modelType).orElseThrow(() -> new ModelConfigException(file,
                 "model_type \"" + modelType + "\" is not supported; supported: " + ModelFamily.supportedList()));
         return switch (family) {
@@ -82,6 +85,8 @@ public final class ModelConfigReader {
             case QWEN3 -> Qwen3Config.read(c);
             case OLMO2 -> Olmo2Config.read(c);
             case PHI3 -> Phi3Config.read(c);
+            case GEMMA2 -> Gemma2Config.read(c);
+            case GEMMA3_TEXT -> Gemma3Config.read(c);
         };
     }
 

@@ -15,7 +15,9 @@ public enum ModelFamily {
     GPT2("gpt2"),
     QWEN3("qwen3"),
     OLMO2("olmo2"),
-    PHI3("phi3");
+    PHI3("phi3"),
+    GEMMA2("gemma2"),
+    GEMMA3_TEXT("gemma3_text");
 
     private final String modelType;
 

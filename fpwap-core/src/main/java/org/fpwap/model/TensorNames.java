@@ -11,7 +11,8 @@ import java.util.function.Predicate;
 
 /**
  * Maps a {@link ModelSpec} to the HF tensor names and shapes of its checkpoint. GPT-2 checkpoints
- * come with or without a {@code transformer.} prefix; {@link #resolve} looks at which one the files hold.
+ * come with or without a {@code transformer.} prefix, multimodal Gemma 3 ones hold the text model under
+ * {@code language_model.model.} or {@code model.language_model.}; {@link #resolve} looks at which one the files hold.
  */
 public final class TensorNames {
 
@@ -27,6 +28,15 @@ public final class TensorNames {
     public static TensorNames resolve(ModelSpec spec, Predicate<String> present) {
         if (spec.family() == ModelFamily.GPT2) {
             return new TensorNames(spec, present.test("transformer.wte.weight") ? "transformer." : "");
+        }
+        if (spec.family() == ModelFamily.GEMMA3_TEXT) {
+            // The multimodal Gemma 3 checkpoint holds the text model under language_model.model. (as released) or
+            // model.language_model. (as transformers 4.52+ saves it).
+            for (String multimodal : List.of("language_model.model.", "model.language_model.")) {
+                if (present.test(multimodal + "embed_tokens.weight")) {
+                    return new TensorNames(spec, multimodal);
+                }
+            }
         }
         return new TensorNames(spec, "model.");
     }

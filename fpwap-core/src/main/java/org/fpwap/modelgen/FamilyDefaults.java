@@ -23,12 +23,14 @@ final class FamilyDefaults {
             case QWEN3 -> "Qwen3ForCausalLM";
             case OLMO2 -> "Olmo2ForCausalLM";
             case PHI3 -> "Phi3ForCausalLM";
+            case GEMMA2 -> "Gemma2ForCausalLM";
+            case GEMMA3_TEXT -> "Gemma3ForCausalLM";
         };
     }
 
     /** Whether the family's HF config ties the output head to the embedding by default. */
     static boolean tiedByDefault(ModelFamily family) {
-        return family == ModelFamily.GEMMA;
+        return family == ModelFamily.GEMMA || GemmaDefaults.isSandwichGemma(family);
     }
 
     /**
@@ -59,6 +61,7 @@ final class FamilyDefaults {
             case QWEN3 -> o.addProperty("attention_bias", false);
             case OLMO2 -> o.addProperty("attention_bias", false);
             case PHI3 -> phi3(c, o);
+            case GEMMA2, GEMMA3_TEXT -> GemmaDefaults.addTo(family, c, o);
             default -> { }
         }
     }

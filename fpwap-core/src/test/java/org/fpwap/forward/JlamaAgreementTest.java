@@ -59,7 +59,7 @@ class JlamaAgreementTest {
         assertAgreesWithJlama(dir, prompts, "stories260K");
     }
 
-    private static void assertAgreesWithJlama(Path dir, List<int[]> prompts, String what) {
+    static void assertAgreesWithJlama(Path dir, List<int[]> prompts, String what) {
         for (PaddingSide side : PaddingSide.values()) {
             float[][][][] ours = OurForward.hiddenStates(dir, prompts, side);
             try (JlamaOracle oracle = JlamaOracle.load(dir)) {

@@ -47,7 +47,7 @@ class ModelConfigRejectionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma2", "falcon"})
+    @ValueSource(strings = {"mamba", "falcon"})
     void anUnknownModelTypeIsRejectedNamingIt(String type) {
         assertRejected(ConfigJson.llamaLike(type), "model_type", "\"" + type + "\"");
     }

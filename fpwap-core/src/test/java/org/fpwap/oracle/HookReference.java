@@ -30,6 +30,7 @@ public interface HookReference {
         return switch (type) {
             case "llama", "qwen3", "olmo2" -> new DenseDecoderReference(c, weights);
             case "phi3" -> new Phi3Reference(c, weights);
+            case "gemma2", "gemma3_text" -> new GemmaReference(c, weights);
             default -> throw new UnsupportedOperationException("no hook reference for model_type " + type);
         };
     }
