@@ -105,7 +105,23 @@ public final class ArchitectureSummary {
             case MlpSpec.Dense d -> (d.gated() ? "gated " : "") + "dense " + d.intermediateSize() + ", "
                     + d.activation().name().toLowerCase(Locale.ROOT)
                     + (d.storage() == MlpSpec.MlpStorage.FUSED_GATE_UP ? ", fused gate_up" : "");
+            case MlpSpec.Moe e -> describeMoe(e);
         };
+    }
+
+    private static String describeMoe(MlpSpec.Moe e) {
+        StringBuilder b = new StringBuilder("mixture of ").append(e.experts()).append(" experts x ")
+                .append(e.expertIntermediate()).append(", top ").append(e.topK());
+        if (e.router().selection() instanceof MlpSpec.Selection.GroupLimited g) {
+            b.append(" within the best ").append(g.topGroups()).append(" of ").append(g.groups()).append(" groups");
+        }
+        b.append(e.router().renormalize() ? ", renormalised" : "");
+        if (e.router().scalingFactor() != 1.0) {
+            b.append(", weights x ").append(e.router().scalingFactor());
+        }
+        e.shared().ifPresent(s -> b.append(", shared expert ").append(s.intermediateSize())
+                .append(s.sigmoidGate() ? " (sigmoid-gated)" : ""));
+        return b.append(", ").append(e.activation().name().toLowerCase(Locale.ROOT)).toString();
     }
 
     /** "X" when every layer has it, else "X on n layers; Y on m layers". */

@@ -19,6 +19,12 @@ public enum LayerTensor {
     Q_NORM_WEIGHT, K_NORM_WEIGHT,
     /** Norms on the sub-layers' outputs, before the residual add. */
     POST_ATTN_NORM_WEIGHT, POST_MLP_NORM_WEIGHT,
+    /**
+     * Mixture of experts: the router {@code [E, H]}; the routed experts' gate/up {@code [E, I, H]} and down
+     * {@code [E, H, I]} stacked over experts; the shared expert's sigmoid gate {@code [1, H]} (Qwen2-MoE). A shared
+     * expert's own projections use {@link #GATE_WEIGHT}/{@link #UP_WEIGHT}/{@link #DOWN_WEIGHT}.
+     */
+    ROUTER_WEIGHT, EXPERTS_GATE_WEIGHT, EXPERTS_UP_WEIGHT, EXPERTS_DOWN_WEIGHT, SHARED_EXPERT_GATE_WEIGHT,
     /** Phi-3's fused {@code gate_up_proj} {@code [2I, H]}. */
     GATE_UP_WEIGHT;
 

@@ -81,6 +81,8 @@ public final class ModelConfigReader {
             case GPT2 -> gpt2();
             case QWEN3 -> Qwen3Config.read(c);
             case OLMO2 -> Olmo2Config.read(c);
+            case MIXTRAL -> MixtralConfig.read(c);
+            case QWEN2_MOE -> Qwen2MoeConfig.read(c);
         };
     }
 

@@ -14,7 +14,9 @@ public enum ModelFamily {
     GEMMA("gemma"),
     GPT2("gpt2"),
     QWEN3("qwen3"),
-    OLMO2("olmo2");
+    OLMO2("olmo2"),
+    MIXTRAL("mixtral"),
+    QWEN2_MOE("qwen2_moe");
 
     private final String modelType;
 

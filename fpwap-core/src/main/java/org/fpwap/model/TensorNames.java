@@ -78,6 +78,7 @@ public final class TensorNames {
         }
         switch (ls.mlp()) {
             case MlpSpec.Dense d -> denseMlp(p + "mlp.", d, m);
+            case MlpSpec.Moe e -> moeMlp(p, e, m);
         }
         return m;
     }
@@ -170,6 +171,36 @@ public final class TensorNames {
             m.put(LayerTensor.UP_BIAS, new TensorRef(p + "up_proj.bias", new long[] {inter}));
             m.put(LayerTensor.DOWN_BIAS, new TensorRef(p + "down_proj.bias", new long[] {h}));
         }
+    }
+
+    /**
+     * A mixture-of-experts layer's tensors: the router, every routed expert's three projections stacked over experts
+     * (staged whole, so the forward slices an expert without a copy), and the shared expert if the layer has one.
+     */
+    private void moeMlp(String p, MlpSpec.Moe e, Map<LayerTensor, WeightRef> m) {
+        long h = spec.hiddenSize();
+        long inter = e.expertIntermediate();
+        boolean mixtral = e.naming() == MlpSpec.ExpertNaming.MIXTRAL;
+        String block = p + (mixtral ? "block_sparse_moe." : "mlp.");
+        m.put(LayerTensor.ROUTER_WEIGHT, new TensorRef(block + "gate.weight", new long[] {e.experts(), h}));
+        m.put(LayerTensor.EXPERTS_GATE_WEIGHT, experts(block, e, mixtral ? "w1" : "gate_proj", new long[] {inter, h}));
+        m.put(LayerTensor.EXPERTS_UP_WEIGHT, experts(block, e, mixtral ? "w3" : "up_proj", new long[] {inter, h}));
+        m.put(LayerTensor.EXPERTS_DOWN_WEIGHT, experts(block, e, mixtral ? "w2" : "down_proj", new long[] {h, inter}));
+        e.shared().ifPresent(s -> {
+            String module = s.sigmoidGate() ? "shared_expert." : "shared_experts.";
+            denseMlp(block + module, s.asDense(e.activation()), m);
+            if (s.sigmoidGate()) {
+                m.put(LayerTensor.SHARED_EXPERT_GATE_WEIGHT, new TensorRef(block + "shared_expert_gate.weight", new long[] {1, h}));
+            }
+        });
+    }
+
+    private static StackedRef experts(String block, MlpSpec.Moe e, String projection, long[] shape) {
+        List<TensorRef> parts = new ArrayList<>(e.experts());
+        for (int x = 0; x < e.experts(); x++) {
+            parts.add(new TensorRef(block + "experts." + x + "." + projection + ".weight", shape));
+        }
+        return new StackedRef(parts);
     }
 
     private Map<LayerTensor, TensorRef> gpt2Layer(int layer) {

@@ -22,6 +22,8 @@ final class FamilyDefaults {
             case GPT2 -> "GPT2LMHeadModel";
             case QWEN3 -> "Qwen3ForCausalLM";
             case OLMO2 -> "Olmo2ForCausalLM";
+            case MIXTRAL -> "MixtralForCausalLM";
+            case QWEN2_MOE -> "Qwen2MoeForCausalLM";
         };
     }
 
@@ -35,6 +37,22 @@ final class FamilyDefaults {
         switch (family) {
             case QWEN3 -> o.addProperty("attention_bias", false);
             case OLMO2 -> o.addProperty("attention_bias", false);
+            case MIXTRAL -> {
+                // 4 experts, top 2: routing, renormalisation and the per-expert gather all run.
+                o.addProperty("num_local_experts", 4);
+                o.addProperty("num_experts_per_tok", 2);
+            }
+            case QWEN2_MOE -> {
+                // Layer 0 dense (mlp_only_layers), the rest sparse with a sigmoid-gated shared expert.
+                o.addProperty("num_experts", 4);
+                o.addProperty("num_experts_per_tok", 2);
+                o.addProperty("moe_intermediate_size", Math.max(8, c.intermediateSize() / 2));
+                o.addProperty("shared_expert_intermediate_size", c.intermediateSize());
+                o.addProperty("norm_topk_prob", true);
+                o.addProperty("decoder_sparse_step", 1);
+                o.add("mlp_only_layers", com.google.gson.JsonParser.parseString("[0]"));
+                o.addProperty("qkv_bias", true);
+            }
             default -> { }
         }
     }

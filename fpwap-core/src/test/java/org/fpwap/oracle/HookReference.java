@@ -29,6 +29,7 @@ public interface HookReference {
         var weights = SafetensorsF32.readModelDir(dir);
         return switch (type) {
             case "llama", "qwen3", "olmo2" -> new DenseDecoderReference(c, weights);
+            case "mixtral", "qwen2_moe" -> new MoeDecoderReference(c, weights);
             default -> throw new UnsupportedOperationException("no hook reference for model_type " + type);
         };
     }
