@@ -78,6 +78,7 @@ public final class BlockForward {
     private NDArray attention(AttentionSpec a, LayerWeights w, NDArray x, ForwardContext ctx) {
         return switch (a) {
             case AttentionSpec.Standard s -> StandardAttention.apply(s, w, x, ctx, spec.norm(), spec.normEps(), scoreBudgetBytes);
+            case AttentionSpec.Latent l -> LatentAttention.apply(l, w, x, ctx, scoreBudgetBytes);
         };
     }
 

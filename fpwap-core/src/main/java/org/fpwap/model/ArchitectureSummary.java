@@ -56,6 +56,10 @@ public final class ArchitectureSummary {
                 b.append(String.format(Locale.ROOT, ", scale %.6g", s.scale()));
                 yield b.toString();
             }
+            case AttentionSpec.Latent l -> l.numHeads() + " heads, latent attention: q "
+                    + (l.qLoraRank().isPresent() ? "rank " + l.qLoraRank().getAsInt() : "full") + ", kv rank " + l.kvLoraRank()
+                    + ", q/k " + l.qkNopeHeadDim() + " + " + l.qkRopeHeadDim() + " rope, v " + l.vHeadDim()
+                    + String.format(Locale.ROOT, ", scale %.6g", l.scale());
         };
     }
 
@@ -88,6 +92,8 @@ public final class ArchitectureSummary {
             case RopeScaling.None n -> "";
             case RopeScaling.Linear l -> ", linear x" + l.factor();
             case RopeScaling.Llama3 l -> ", llama3 x" + l.factor();
+            case RopeScaling.Yarn y -> ", yarn x" + y.factor() + " from " + y.originalMaxPositions() + " positions, attention factor "
+                    + String.format(Locale.ROOT, "%.6g", y.attentionFactor());
         };
         return "theta " + r.theta() + ", " + r.rotaryDim() + " dims" + scaling;
     }

@@ -83,6 +83,7 @@ public final class ModelConfigReader {
             case OLMO2 -> Olmo2Config.read(c);
             case MIXTRAL -> MixtralConfig.read(c);
             case QWEN2_MOE -> Qwen2MoeConfig.read(c);
+            case DEEPSEEK_V2 -> DeepseekV2Config.read(c);
         };
     }
 

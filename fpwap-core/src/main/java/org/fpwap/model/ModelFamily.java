@@ -16,7 +16,8 @@ public enum ModelFamily {
     QWEN3("qwen3"),
     OLMO2("olmo2"),
     MIXTRAL("mixtral"),
-    QWEN2_MOE("qwen2_moe");
+    QWEN2_MOE("qwen2_moe"),
+    DEEPSEEK_V2("deepseek_v2");
 
     private final String modelType;
 

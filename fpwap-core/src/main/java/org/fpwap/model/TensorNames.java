@@ -75,6 +75,7 @@ public final class TensorNames {
         norms(p, ls.norms(), m);
         switch (ls.attention()) {
             case AttentionSpec.Standard a -> standardAttention(p, a, m);
+            case AttentionSpec.Latent a -> latentAttention(p + "self_attn.", a, m);
         }
         switch (ls.mlp()) {
             case MlpSpec.Dense d -> denseMlp(p + "mlp.", d, m);
@@ -148,6 +149,34 @@ public final class TensorNames {
                 m.put(LayerTensor.Q_NORM_WEIGHT, new TensorRef(s + "q_norm.weight", new long[] {q}));
                 m.put(LayerTensor.K_NORM_WEIGHT, new TensorRef(s + "k_norm.weight", new long[] {kv}));
             }
+        }
+    }
+
+    private void latentAttention(String s, AttentionSpec.Latent a, Map<LayerTensor, WeightRef> m) {
+        long h = spec.hiddenSize();
+        long qOut = (long) a.numHeads() * a.qkHeadDim();
+        if (a.qLoraRank().isPresent()) {
+            long r = a.qLoraRank().getAsInt();
+            m.put(LayerTensor.Q_A_WEIGHT, new TensorRef(s + "q_a_proj.weight", new long[] {r, h}));
+            if (a.bias()) {
+                m.put(LayerTensor.Q_A_BIAS, new TensorRef(s + "q_a_proj.bias", new long[] {r}));
+            }
+            m.put(LayerTensor.Q_A_NORM_WEIGHT, new TensorRef(s + "q_a_layernorm.weight", new long[] {r}));
+            m.put(LayerTensor.Q_B_WEIGHT, new TensorRef(s + "q_b_proj.weight", new long[] {qOut, r}));
+        } else {
+            m.put(LayerTensor.Q_WEIGHT, new TensorRef(s + "q_proj.weight", new long[] {qOut, h}));
+        }
+        long kvA = (long) a.kvLoraRank() + a.qkRopeHeadDim();
+        m.put(LayerTensor.KV_A_WEIGHT, new TensorRef(s + "kv_a_proj_with_mqa.weight", new long[] {kvA, h}));
+        if (a.bias()) {
+            m.put(LayerTensor.KV_A_BIAS, new TensorRef(s + "kv_a_proj_with_mqa.bias", new long[] {kvA}));
+        }
+        m.put(LayerTensor.KV_A_NORM_WEIGHT, new TensorRef(s + "kv_a_layernorm.weight", new long[] {a.kvLoraRank()}));
+        m.put(LayerTensor.KV_B_WEIGHT, new TensorRef(s + "kv_b_proj.weight",
+                new long[] {(long) a.numHeads() * (a.qkNopeHeadDim() + a.vHeadDim()), a.kvLoraRank()}));
+        m.put(LayerTensor.O_WEIGHT, new TensorRef(s + "o_proj.weight", new long[] {h, a.outputWidth()}));
+        if (a.bias()) {
+            m.put(LayerTensor.O_BIAS, new TensorRef(s + "o_proj.bias", new long[] {h}));
         }
     }
 

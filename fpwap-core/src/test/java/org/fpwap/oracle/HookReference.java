@@ -30,6 +30,7 @@ public interface HookReference {
         return switch (type) {
             case "llama", "qwen3", "olmo2" -> new DenseDecoderReference(c, weights);
             case "mixtral", "qwen2_moe" -> new MoeDecoderReference(c, weights);
+            case "deepseek_v2" -> new DeepseekV2Reference(c, weights);
             default -> throw new UnsupportedOperationException("no hook reference for model_type " + type);
         };
     }
