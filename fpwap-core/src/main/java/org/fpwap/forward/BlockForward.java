@@ -61,7 +61,7 @@ public final class BlockForward {
             NDArray attnOut = hooks.at(layer, Hook.ATTN_OUT, attn);
             NDArray mid = x.add(attnOut);
             NDArray mlpIn = pre ? norm(w, LayerTensor.MLP_NORM_WEIGHT, LayerTensor.MLP_NORM_BIAS, mid) : mid;
-            NDArray mlp = mlp(ls.mlp(), w, mlpIn, hooks);
+            NDArray mlp = mlp(ls.mlp(), w, mlpIn, ctx, hooks);
             if (post) {
                 mlp = norm(w, LayerTensor.POST_MLP_NORM_WEIGHT, null, mlp);
             }
@@ -82,10 +82,10 @@ public final class BlockForward {
         };
     }
 
-    private NDArray mlp(MlpSpec m, LayerWeights w, NDArray x, HookHandler hooks) {
+    private NDArray mlp(MlpSpec m, LayerWeights w, NDArray x, ForwardContext ctx, HookHandler hooks) {
         return switch (m) {
             case MlpSpec.Dense d -> DenseMlp.apply(d, w, x);
-            case MlpSpec.Moe e -> MoeMlp.apply(e, w, x, w.layer(), hooks);
+            case MlpSpec.Moe e -> MoeMlp.apply(e, w, x, ctx.realTokens(), w.layer(), hooks);
         };
     }
 

@@ -16,8 +16,10 @@ import org.fpwap.weights.LayerWeights;
  * ({@link ExpertRouter}); then each expert with at least one token gathers exactly its tokens and runs them through
  * its own three projections (one GEMM per projection per expert, never a dense all-expert GEMM), weights the outputs
  * and scatters them back; the per-token sum over its chosen experts is taken in slot order, and the shared expert's
- * output (sigmoid-gated for Qwen2-MoE) is added last, as HF does. Pad tokens are routed like real ones: their
- * outputs are never read and each token's result depends on that token alone.
+ * output (sigmoid-gated for Qwen2-MoE) is added last, as HF does. Pad tokens are routed (their routing is reported
+ * like any other) but run through no expert: their routed output is zero. Otherwise the pads' values, which differ
+ * between the streaming and the naive schedule, would change how many rows each expert's GEMM has, and with it the
+ * real tokens' rounding.
  */
 final class MoeMlp {
 
@@ -25,10 +27,11 @@ final class MoeMlp {
 
     /**
      * @param x the sub-layer input {@code [B, T, H]} (normalised), its manager the block's scratch scope
+     * @param real which token slots of {@code x} (flattened {@code [B·T]}) are real tokens
      * @param layer the block, for {@link HookHandler#routed}
      * @return the MLP output {@code [B, T, H]}
      */
-    static NDArray apply(MlpSpec.Moe moe, LayerWeights w, NDArray x, int layer, HookHandler hooks) {
+    static NDArray apply(MlpSpec.Moe moe, LayerWeights w, NDArray x, boolean[] real, int layer, HookHandler hooks) {
         Shape shape = x.getShape();
         long h = shape.get(shape.dimension() - 1);
         NDManager scope = x.getManager();
@@ -40,20 +43,28 @@ final class MoeMlp {
         if (shape.dimension() == 3) {
             hooks.routed(layer, new ExpertRouting((int) shape.get(0), (int) shape.get(1), k, choice.experts(), choice.weights()));
         }
-        // Assignments (token, slot) grouped by expert; `position` maps each assignment to its row in the grouped output.
+        // Real tokens' assignments (token, slot) grouped by expert; `position` maps each assignment to its row in the
+        // grouped output, and every pad assignment to one extra zero row after them.
         int assignments = tokens * k;
         int[] count = new int[moe.experts() + 1];
-        for (int id : choice.experts()) {
-            count[id + 1]++;
+        for (int a = 0; a < assignments; a++) {
+            if (real[a / k]) {
+                count[choice.experts()[a] + 1]++;
+            }
         }
         for (int e = 0; e < moe.experts(); e++) {
             count[e + 1] += count[e];
         }
+        int routedRows = count[moe.experts()];
         int[] next = count.clone();
-        long[] tokenOf = new long[assignments];
-        float[] weightOf = new float[assignments];
+        long[] tokenOf = new long[routedRows];
+        float[] weightOf = new float[routedRows];
         long[] position = new long[assignments];
         for (int a = 0; a < assignments; a++) {
+            if (!real[a / k]) {
+                position[a] = routedRows;
+                continue;
+            }
             int p = next[choice.experts()[a]]++;
             tokenOf[p] = a / k;
             weightOf[p] = choice.weights()[a];
@@ -79,7 +90,8 @@ final class MoeMlp {
             NDArray routeWeights = scope.create(java.util.Arrays.copyOfRange(weightOf, from, to), new Shape(to - from, 1));
             outputs.add(out.mul(routeWeights));
         }
-        NDArray grouped = outputs.size() == 1 ? outputs.head() : NDArrays.concat(outputs, 0);
+        outputs.add(scope.zeros(new Shape(1, h)));
+        NDArray grouped = NDArrays.concat(outputs, 0);
         NDArray routed = grouped.get(index(scope, position)).reshape(tokens, k, h).sum(new int[] {1});
         if (moe.shared().isPresent()) {
             MlpSpec.SharedExpert s = moe.shared().get();
