@@ -108,6 +108,33 @@ class MoeFamiliesTest {
         assertTrue(max <= 1e-6, "one-expert Mixtral vs its dense sibling: max rel err " + max);
     }
 
+    @Test
+    void aTop1MixtralMatchesJlamaFedOneTokenAtATime() {
+        // Jlama's Mixtral sums the chosen experts without their weights, which equals HF only for top-1 routing (the
+        // renormalised weight is exactly 1), and must be fed one token at a time (FACTS.md). Widths are multiples of 16.
+        Path dir = tmp.resolve("mixtral-jlama");
+        RandomModelWriter.write(RandomModelConfig.builder(ModelFamily.MIXTRAL).layers(3).dims(64, 4, 2, 16).intermediate(96)
+                .vocab(96).maxPositions(128).seed(53).extraConfig("{\"num_local_experts\": 4, \"num_experts_per_tok\": 1}")
+                .build(), dir);
+        List<int[]> prompts = Comparisons.prompts(96, 1234, 1, 5, 17, 40);
+        double max = 0;
+        for (PaddingSide side : PaddingSide.values()) {
+            float[][][][][] ours = HookCapture.run(dir, prompts, side);
+            try (org.fpwap.oracle.JlamaOracle oracle = org.fpwap.oracle.JlamaOracle.load(dir)) {
+                for (int s = 0; s < prompts.size(); s++) {
+                    float[][][] expected = oracle.hiddenStatesTokenByToken(prompts.get(s));
+                    for (int layer = 0; layer < ours[s].length; layer++) {
+                        double err = Comparisons.relativeError(ours[s][layer][Hook.RESIDUAL_POST.ordinal()],
+                                toDouble(expected[layer + 1]));
+                        max = Math.max(max, err);
+                        assertTrue(err <= TOLERANCE, "mixtral vs Jlama (" + side + ") sample " + s + " layer " + layer + ": " + err);
+                    }
+                }
+            }
+        }
+        System.out.println("mixtral top-1 vs Jlama token by token: max rel err " + max);
+    }
+
     /** Rewrites the model once more, adding a random router {@code [1, H]} per layer (any value gives weight 1). */
     private static void addRouters(Path dir, int layers, int hidden) {
         Path tmpCopy = dir.resolveSibling(dir.getFileName() + "-routed");
