@@ -53,7 +53,7 @@ import org.fpwap.weights.WeightLoader;
  * from the same run. Rows: (1) streaming vs the naive cpu_offload schedule, warm and with evicted pages;
  * (2) vs Jlama on the same F32 model and prompts; (3) vs DJL's GEMM rate at the model's shapes;
  * (4) profile + progress overhead; (5) scaling of tok/s and peak RSS with dataset size and depth
- * (child JVMs).
+ * (child JVMs); (6) a mixture-of-experts model vs a dense one of the same active parameters ({@link MoeVersusDense}).
  *
  * <p>Usage: {@code EndToEnd [--quick] [--out DIR] [--skip-jlama] [--skip-scaling] [--command TEXT]}
  */
@@ -140,6 +140,7 @@ public final class EndToEnd {
         streamingVsNaive(naiveDir);
         Profile f32Profile = versusJlamaAndCeiling(f32Dir);
         overhead(f32Dir, f32Profile);
+        rows.add(MoeVersusDense.run(config, json, notes));
         if (!skipScaling) {
             scaling();
         }
@@ -276,6 +277,11 @@ public final class EndToEnd {
                     bytes / cold / 1e9, bytes / warm / 1e9));
         }
         return j;
+    }
+
+    /** One streaming sweep (for other rows' classes). */
+    static JsonObject sweepOnce(Path dir, List<Sample> prompts, int microbatch) {
+        return streaming(dir, prompts, microbatch);
     }
 
     /** One streaming sweep with a no-op READ callback at the last layer; wall = {@code run()}. */

@@ -20,7 +20,7 @@ final class MakeModelCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--family", required = true, description = "llama, mistral, qwen2, gemma or gpt2.")
+    @Option(names = "--family", required = true, description = "A supported model_type: llama, mistral, qwen2, gemma, gpt2, qwen3, olmo2, mixtral, qwen2_moe, deepseek_v2, ...")
     String family;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write the model into.")
@@ -86,7 +86,7 @@ final class MakeModelCommand implements Callable<Integer> {
 
     RandomModelConfig config() {
         ModelFamily f = ModelFamily.fromModelType(family).orElseThrow(() -> new IllegalArgumentException(
-                "--family " + family + " is not one of llama, mistral, qwen2, gemma, gpt2"));
+                "--family " + family + " is not one of " + ModelFamily.supportedList()));
         DType d = switch (dtype.toLowerCase(Locale.ROOT)) {
             case "f32" -> DType.F32;
             case "bf16" -> DType.BF16;

@@ -6,7 +6,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Optional;
 import java.util.OptionalLong;
+import org.fpwap.forward.ExpertRouting;
 import org.fpwap.forward.Hook;
 import org.fpwap.forward.Microbatch;
 
@@ -22,12 +24,25 @@ public final class Batch {
     private final NDArray activations;
     private final Microbatch microbatch;
     private final OptionalLong[] labels;
+    private final ExpertRouting routing;
 
     /**
      * @param activations {@code [B, T, H]} FP32 on the compute device
      * @param labels each row's dataset label
      */
     public Batch(int layer, Hook hook, NDArray activations, Microbatch microbatch, OptionalLong[] labels) {
+        this(layer, hook, activations, microbatch, labels, null);
+    }
+
+    /**
+     * @param activations {@code [B, T, H]} FP32 on the compute device
+     * @param labels each row's dataset label
+     * @param routing the layer's expert routing when it is a mixture-of-experts layer and the router already ran
+     *     (at {@code mlp_out} and {@code residual_post}), else null
+     */
+    public Batch(int layer, Hook hook, NDArray activations, Microbatch microbatch, OptionalLong[] labels,
+            ExpertRouting routing) {
+        this.routing = routing;
         this.layer = layer;
         this.hook = requireNonNull(hook, "hook is null");
         this.activations = requireNonNull(activations, "activations is null");
@@ -48,6 +63,15 @@ public final class Batch {
     /** {@code [B, T, H]} FP32 on the compute device; pad positions hold meaningless values. */
     public NDArray activations() {
         return activations;
+    }
+
+    /**
+     * At a mixture-of-experts layer's {@code mlp_out} and {@code residual_post}: which experts the router chose for
+     * every token of the microbatch and their weights (what MoE interpretability records). Empty at dense layers and
+     * at the hooks before the router runs ({@code residual_pre}, {@code attn_out}).
+     */
+    public Optional<ExpertRouting> routing() {
+        return Optional.ofNullable(routing);
     }
 
     /** The padded microbatch: sample ids, real lengths, where each row's real tokens start. */

@@ -61,7 +61,7 @@ public final class BlockForward {
             NDArray attnOut = hooks.at(layer, Hook.ATTN_OUT, attn);
             NDArray mid = x.add(attnOut);
             NDArray mlpIn = pre ? norm(w, LayerTensor.MLP_NORM_WEIGHT, LayerTensor.MLP_NORM_BIAS, mid) : mid;
-            NDArray mlp = mlp(ls.mlp(), w, mlpIn);
+            NDArray mlp = mlp(ls.mlp(), w, mlpIn, ctx, hooks);
             if (post) {
                 mlp = norm(w, LayerTensor.POST_MLP_NORM_WEIGHT, null, mlp);
             }
@@ -78,12 +78,14 @@ public final class BlockForward {
     private NDArray attention(AttentionSpec a, LayerWeights w, NDArray x, ForwardContext ctx) {
         return switch (a) {
             case AttentionSpec.Standard s -> StandardAttention.apply(s, w, x, ctx, spec.norm(), spec.normEps(), scoreBudgetBytes);
+            case AttentionSpec.Latent l -> LatentAttention.apply(l, w, x, ctx, scoreBudgetBytes);
         };
     }
 
-    private NDArray mlp(MlpSpec m, LayerWeights w, NDArray x) {
+    private NDArray mlp(MlpSpec m, LayerWeights w, NDArray x, ForwardContext ctx, HookHandler hooks) {
         return switch (m) {
             case MlpSpec.Dense d -> DenseMlp.apply(d, w, x);
+            case MlpSpec.Moe e -> MoeMlp.apply(e, w, x, ctx.realTokens(), w.layer(), hooks);
         };
     }
 

@@ -18,9 +18,9 @@ public final class FinalNorm {
      */
     public static HookHandler around(ModelSpec spec, NormWeights weights, HookHandler hooks) {
         int last = spec.numLayers() - 1;
-        return (layer, hook, activation) -> layer == last && hook == Hook.RESIDUAL_POST
+        return HookHandler.routingTo(hooks, (layer, hook, activation) -> layer == last && hook == Hook.RESIDUAL_POST
                 ? hooks.at(layer, hook, apply(spec, weights, activation))
-                : hooks.at(layer, hook, activation);
+                : hooks.at(layer, hook, activation));
     }
 
     /** Normalises {@code x} {@code [.., H]} with the final norm's weights; the result attaches to x's manager. */

@@ -52,6 +52,17 @@ public final class ForwardContext {
         return microbatch;
     }
 
+    /** {@code [B·T]}: whether each token slot of the padded microbatch holds a real token. */
+    public boolean[] realTokens() {
+        Microbatch mb = microbatch();
+        boolean[] real = new boolean[mb.size() * mb.width()];
+        for (int b = 0; b < mb.size(); b++) {
+            int from = b * mb.width() + mb.offset(b);
+            java.util.Arrays.fill(real, from, from + mb.length(b), true);
+        }
+        return real;
+    }
+
     /** The additive mask {@code [B, 1, 1, T, T]} for layers with {@code window} (0 where allowed, -inf elsewhere). */
     public NDArray mask(OptionalInt window) {
         NDArray m = masks.get(window.orElse(NO_WINDOW));

@@ -20,4 +20,25 @@ public interface HookHandler {
      * @return the activation to continue with, {@code [B, T, H]}
      */
     NDArray at(int layer, Hook hook, NDArray activation);
+
+    /**
+     * Receives a mixture-of-experts layer's routing for the microbatch, after the router ran and before the layer's
+     * {@code mlp_out} hook. Ignored unless overridden.
+     */
+    default void routed(int layer, ExpertRouting routing) {}
+
+    /** A handler whose hooks are {@code hooks}' and whose routing goes to {@code routingTarget} (for wrappers). */
+    static HookHandler routingTo(HookHandler routingTarget, HookHandler hooks) {
+        return new HookHandler() {
+            @Override
+            public NDArray at(int layer, Hook hook, NDArray activation) {
+                return hooks.at(layer, hook, activation);
+            }
+
+            @Override
+            public void routed(int layer, ExpertRouting routing) {
+                routingTarget.routed(layer, routing);
+            }
+        };
+    }
 }

@@ -56,6 +56,10 @@ public final class ArchitectureSummary {
                 b.append(String.format(Locale.ROOT, ", scale %.6g", s.scale()));
                 yield b.toString();
             }
+            case AttentionSpec.Latent l -> l.numHeads() + " heads, latent attention: q "
+                    + (l.qLoraRank().isPresent() ? "rank " + l.qLoraRank().getAsInt() : "full") + ", kv rank " + l.kvLoraRank()
+                    + ", q/k " + l.qkNopeHeadDim() + " + " + l.qkRopeHeadDim() + " rope, v " + l.vHeadDim()
+                    + String.format(Locale.ROOT, ", scale %.6g", l.scale());
         };
     }
 
@@ -90,6 +94,8 @@ public final class ArchitectureSummary {
             case RopeScaling.Llama3 l -> ", llama3 x" + l.factor();
             case RopeScaling.LongRope l -> ", longrope (long factors beyond " + l.originalMaxPositions() + " positions, attention x"
                     + String.format(Locale.ROOT, "%.6g", l.attentionFactor()) + ")";
+            case RopeScaling.Yarn y -> ", yarn x" + y.factor() + " from " + y.originalMaxPositions() + " positions, attention factor "
+                    + String.format(Locale.ROOT, "%.6g", y.attentionFactor());
         };
         return "theta " + r.theta() + ", " + r.rotaryDim() + " dims" + scaling;
     }
@@ -107,7 +113,23 @@ public final class ArchitectureSummary {
             case MlpSpec.Dense d -> (d.gated() ? "gated " : "") + "dense " + d.intermediateSize() + ", "
                     + d.activation().name().toLowerCase(Locale.ROOT)
                     + (d.storage() == MlpSpec.MlpStorage.FUSED_GATE_UP ? ", fused gate_up" : "");
+            case MlpSpec.Moe e -> describeMoe(e);
         };
+    }
+
+    private static String describeMoe(MlpSpec.Moe e) {
+        StringBuilder b = new StringBuilder("mixture of ").append(e.experts()).append(" experts x ")
+                .append(e.expertIntermediate()).append(", top ").append(e.topK());
+        if (e.router().selection() instanceof MlpSpec.Selection.GroupLimited g) {
+            b.append(" within the best ").append(g.topGroups()).append(" of ").append(g.groups()).append(" groups");
+        }
+        b.append(e.router().renormalize() ? ", renormalised" : "");
+        if (e.router().scalingFactor() != 1.0) {
+            b.append(", weights x ").append(e.router().scalingFactor());
+        }
+        e.shared().ifPresent(s -> b.append(", shared expert ").append(s.intermediateSize())
+                .append(s.sigmoidGate() ? " (sigmoid-gated)" : ""));
+        return b.append(", ").append(e.activation().name().toLowerCase(Locale.ROOT)).toString();
     }
 
     /** "X" when every layer has it, else "X on n layers; Y on m layers". */

@@ -89,6 +89,76 @@ public sealed interface AttentionSpec {
         }
     }
 
+    /**
+     * DeepSeek-V2's multi-head latent attention: queries from {@code q_proj}, or through a rank-{@code qLoraRank}
+     * bottleneck ({@code q_a_proj}, RMSNorm {@code q_a_layernorm}, {@code q_b_proj}); keys and values from one
+     * compressed projection {@code kv_a_proj_with_mqa} ({@code kvLoraRank} latent features then one shared
+     * {@code qkRopeHeadDim}-wide rotary key), the latent RMSNorm-ed ({@code kv_a_layernorm}) and expanded by
+     * {@code kv_b_proj} into per-head non-rotary keys and values. Query/key heads are {@code nope + rope} wide, value
+     * heads {@code vHeadDim}; RoPE (HF's interleaved pairs) touches only the rope part.
+     *
+     * @param numHeads heads (keys and values have as many)
+     * @param qLoraRank the query bottleneck rank, absent when queries come from {@code q_proj}
+     * @param kvLoraRank the key/value latent width
+     * @param qkNopeHeadDim per-head non-rotary query/key width
+     * @param qkRopeHeadDim per-head rotary query/key width (the key's rotary part is shared by all heads)
+     * @param vHeadDim per-head value width
+     * @param bias {@code q_a_proj}, {@code kv_a_proj_with_mqa} and {@code o_proj} carry biases ({@code attention_bias})
+     * @param latentNormEps the epsilon of the two latent RMSNorms (HF builds them with its default 1e-6)
+     * @param ropeSpec the rotary embedding of the rope part
+     * @param scale the factor on {@code q·k}
+     */
+    record Latent(
+            int numHeads,
+            OptionalInt qLoraRank,
+            int kvLoraRank,
+            int qkNopeHeadDim,
+            int qkRopeHeadDim,
+            int vHeadDim,
+            boolean bias,
+            double latentNormEps,
+            RopeSpec ropeSpec,
+            float scale) implements AttentionSpec {
+
+        public Latent {
+            requireNonNull(qLoraRank, "qLoraRank is null");
+            requireNonNull(ropeSpec, "ropeSpec is null");
+        }
+
+        /** Query/key head width. */
+        public int qkHeadDim() {
+            return qkNopeHeadDim + qkRopeHeadDim;
+        }
+
+        @Override
+        public int outputWidth() {
+            return numHeads * vHeadDim;
+        }
+
+        @Override
+        public OptionalInt slidingWindow() {
+            return OptionalInt.empty();
+        }
+
+        @Override
+        public Optional<RopeSpec> rope() {
+            return Optional.of(ropeSpec);
+        }
+
+        @Override
+        public long parameters(int hidden) {
+            long qOut = (long) numHeads * qkHeadDim();
+            long q = qLoraRank.isPresent()
+                    ? (long) hidden * qLoraRank.getAsInt() + (bias ? qLoraRank.getAsInt() : 0) + qLoraRank.getAsInt()
+                            + (long) qLoraRank.getAsInt() * qOut
+                    : (long) hidden * qOut;
+            long kvA = (long) hidden * (kvLoraRank + qkRopeHeadDim) + (bias ? kvLoraRank + qkRopeHeadDim : 0) + kvLoraRank;
+            long kvB = (long) kvLoraRank * numHeads * (qkNopeHeadDim + vHeadDim);
+            long o = (long) outputWidth() * hidden + (bias ? hidden : 0);
+            return q + kvA + kvB + o;
+        }
+    }
+
     /** How a standard attention's q/k/v projections are stored. */
     enum QkvProjections {
         /** {@code q_proj}, {@code k_proj}, {@code v_proj}, Linear {@code [out, in]}. */

@@ -19,6 +19,17 @@ public enum LayerTensor {
     Q_NORM_WEIGHT, K_NORM_WEIGHT,
     /** Norms on the sub-layers' outputs, before the residual add. */
     POST_ATTN_NORM_WEIGHT, POST_MLP_NORM_WEIGHT,
+    /**
+     * Mixture of experts: the router {@code [E, H]}; the routed experts' gate/up {@code [E, I, H]} and down
+     * {@code [E, H, I]} stacked over experts; the shared expert's sigmoid gate {@code [1, H]} (Qwen2-MoE). A shared
+     * expert's own projections use {@link #GATE_WEIGHT}/{@link #UP_WEIGHT}/{@link #DOWN_WEIGHT}.
+     */
+    ROUTER_WEIGHT, EXPERTS_GATE_WEIGHT, EXPERTS_UP_WEIGHT, EXPERTS_DOWN_WEIGHT, SHARED_EXPERT_GATE_WEIGHT,
+    /**
+     * Latent attention (DeepSeek-V2): {@code q_a_proj}, {@code q_a_layernorm}, {@code q_b_proj},
+     * {@code kv_a_proj_with_mqa}, {@code kv_a_layernorm}, {@code kv_b_proj} ({@code q_proj} is {@link #Q_WEIGHT}).
+     */
+    Q_A_WEIGHT, Q_A_BIAS, Q_A_NORM_WEIGHT, Q_B_WEIGHT, KV_A_WEIGHT, KV_A_BIAS, KV_A_NORM_WEIGHT, KV_B_WEIGHT,
     /** Phi-3's fused {@code gate_up_proj} {@code [2I, H]}. */
     GATE_UP_WEIGHT;
 
@@ -26,7 +37,7 @@ public enum LayerTensor {
     public boolean isNormWeight() {
         return switch (this) {
             case ATTN_NORM_WEIGHT, MLP_NORM_WEIGHT, Q_NORM_WEIGHT, K_NORM_WEIGHT, POST_ATTN_NORM_WEIGHT,
-                    POST_MLP_NORM_WEIGHT -> true;
+                    POST_MLP_NORM_WEIGHT, Q_A_NORM_WEIGHT, KV_A_NORM_WEIGHT -> true;
             default -> false;
         };
     }

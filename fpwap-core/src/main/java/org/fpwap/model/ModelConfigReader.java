@@ -87,6 +87,9 @@ public final class ModelConfigReader {
             case PHI3 -> Phi3Config.read(c);
             case GEMMA2 -> Gemma2Config.read(c);
             case GEMMA3_TEXT -> Gemma3Config.read(c);
+            case MIXTRAL -> MixtralConfig.read(c);
+            case QWEN2_MOE -> Qwen2MoeConfig.read(c);
+            case DEEPSEEK_V2 -> DeepseekV2Config.read(c);
         };
     }
 

@@ -17,7 +17,10 @@ public enum ModelFamily {
     OLMO2("olmo2"),
     PHI3("phi3"),
     GEMMA2("gemma2"),
-    GEMMA3_TEXT("gemma3_text");
+    GEMMA3_TEXT("gemma3_text"),
+    MIXTRAL("mixtral"),
+    QWEN2_MOE("qwen2_moe"),
+    DEEPSEEK_V2("deepseek_v2");
 
     private final String modelType;
 

@@ -42,6 +42,7 @@ public final class RopeConfig {
                 }
                 yield new RopeScaling.Llama3(s.positive("factor"), low, high, (int) s.positive("original_max_position_embeddings"));
             }
+            case "yarn" -> YarnConfig.read(s);
             default -> throw s.error(s.path("rope_type") + " \"" + type
                     + "\" is not supported here (supported: default, linear, llama3); computing it without that scaling would give wrong activations");
         };

@@ -40,4 +40,15 @@ public sealed interface RopeScaling {
             }
         }
     }
+
+    /**
+     * Type {@code yarn} as transformers 5.x computes it ({@code _compute_yarn_parameters}): interpolated
+     * ({@code inv_freq / factor}) and extrapolated ({@code inv_freq}) frequencies blended by a linear ramp over the
+     * dimensions between the corrections for {@code beta_fast} and {@code beta_slow} rotations within
+     * {@code original_max_position_embeddings} (bounds floored/ceiled when {@code truncate}), and cos/sin multiplied
+     * by {@code attentionFactor} (the config's {@code attention_factor}, else {@code mscale(factor, mscale) /
+     * mscale(factor, mscale_all_dim)} when both are set, else {@code 0.1 ln(factor) + 1}).
+     */
+    record Yarn(double factor, int originalMaxPositions, double betaFast, double betaSlow, double attentionFactor,
+            boolean truncate) implements RopeScaling {}
 }

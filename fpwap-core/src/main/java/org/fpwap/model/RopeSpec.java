@@ -42,7 +42,11 @@ public record RopeSpec(double theta, int rotaryDim, RopeScaling scaling) {
      * define one (YaRN, {@code longrope}).
      */
     public double attentionFactor(int sequenceLength) {
-        return scaling instanceof RopeScaling.LongRope l ? l.attentionFactor() : 1.0;
+        return switch (scaling) {
+            case RopeScaling.LongRope l -> l.attentionFactor();
+            case RopeScaling.Yarn y -> y.attentionFactor();
+            default -> 1.0;
+        };
     }
 
     /**
@@ -56,6 +60,7 @@ public record RopeSpec(double theta, int rotaryDim, RopeScaling scaling) {
             case RopeScaling.Linear l -> scaleAll(inv, 1.0 / l.factor());
             case RopeScaling.Llama3 l -> llama3(inv, l);
             case RopeScaling.LongRope l -> inverseFrequencies(0);
+            case RopeScaling.Yarn y -> yarn(inv, y);
         };
     }
 
@@ -93,5 +98,31 @@ public record RopeSpec(double theta, int rotaryDim, RopeScaling scaling) {
             }
         }
         return out;
+    }
+
+    private double[] yarn(double[] inv, RopeScaling.Yarn y) {
+        double low = correctionDim(y.betaFast(), y.originalMaxPositions());
+        double high = correctionDim(y.betaSlow(), y.originalMaxPositions());
+        if (y.truncate()) {
+            low = Math.floor(low);
+            high = Math.ceil(high);
+        }
+        low = Math.max(low, 0);
+        high = Math.min(high, rotaryDim - 1);
+        if (low == high) {
+            high += 0.001; // as HF: avoids a zero-width ramp
+        }
+        double[] out = new double[inv.length];
+        for (int i = 0; i < inv.length; i++) {
+            double ramp = Math.min(1, Math.max(0, (i - low) / (high - low)));
+            double extrapolation = 1 - ramp;
+            out[i] = inv[i] / y.factor() * (1 - extrapolation) + inv[i] * extrapolation;
+        }
+        return out;
+    }
+
+    /** The dimension whose wavelength fits {@code rotations} turns into {@code positions} (YaRN's correction). */
+    private double correctionDim(double rotations, int positions) {
+        return rotaryDim * Math.log(positions / (rotations * 2 * Math.PI)) / (2 * Math.log(theta));
     }
 }

@@ -85,9 +85,11 @@ public final class TensorNames {
         norms(p, ls.norms(), m);
         switch (ls.attention()) {
             case AttentionSpec.Standard a -> standardAttention(p, a, m);
+            case AttentionSpec.Latent a -> latentAttention(p + "self_attn.", a, m);
         }
         switch (ls.mlp()) {
             case MlpSpec.Dense d -> denseMlp(p + "mlp.", d, m);
+            case MlpSpec.Moe e -> moeMlp(p, e, m);
         }
         return m;
     }
@@ -160,6 +162,34 @@ public final class TensorNames {
         }
     }
 
+    private void latentAttention(String s, AttentionSpec.Latent a, Map<LayerTensor, WeightRef> m) {
+        long h = spec.hiddenSize();
+        long qOut = (long) a.numHeads() * a.qkHeadDim();
+        if (a.qLoraRank().isPresent()) {
+            long r = a.qLoraRank().getAsInt();
+            m.put(LayerTensor.Q_A_WEIGHT, new TensorRef(s + "q_a_proj.weight", new long[] {r, h}));
+            if (a.bias()) {
+                m.put(LayerTensor.Q_A_BIAS, new TensorRef(s + "q_a_proj.bias", new long[] {r}));
+            }
+            m.put(LayerTensor.Q_A_NORM_WEIGHT, new TensorRef(s + "q_a_layernorm.weight", new long[] {r}));
+            m.put(LayerTensor.Q_B_WEIGHT, new TensorRef(s + "q_b_proj.weight", new long[] {qOut, r}));
+        } else {
+            m.put(LayerTensor.Q_WEIGHT, new TensorRef(s + "q_proj.weight", new long[] {qOut, h}));
+        }
+        long kvA = (long) a.kvLoraRank() + a.qkRopeHeadDim();
+        m.put(LayerTensor.KV_A_WEIGHT, new TensorRef(s + "kv_a_proj_with_mqa.weight", new long[] {kvA, h}));
+        if (a.bias()) {
+            m.put(LayerTensor.KV_A_BIAS, new TensorRef(s + "kv_a_proj_with_mqa.bias", new long[] {kvA}));
+        }
+        m.put(LayerTensor.KV_A_NORM_WEIGHT, new TensorRef(s + "kv_a_layernorm.weight", new long[] {a.kvLoraRank()}));
+        m.put(LayerTensor.KV_B_WEIGHT, new TensorRef(s + "kv_b_proj.weight",
+                new long[] {(long) a.numHeads() * (a.qkNopeHeadDim() + a.vHeadDim()), a.kvLoraRank()}));
+        m.put(LayerTensor.O_WEIGHT, new TensorRef(s + "o_proj.weight", new long[] {h, a.outputWidth()}));
+        if (a.bias()) {
+            m.put(LayerTensor.O_BIAS, new TensorRef(s + "o_proj.bias", new long[] {h}));
+        }
+    }
+
     /** A dense MLP's tensors under {@code p} (e.g. {@code model.layers.3.mlp.}). */
     public void denseMlp(String p, MlpSpec.Dense d, Map<LayerTensor, WeightRef> m) {
         long h = spec.hiddenSize();
@@ -180,6 +210,36 @@ public final class TensorNames {
             m.put(LayerTensor.UP_BIAS, new TensorRef(p + "up_proj.bias", new long[] {inter}));
             m.put(LayerTensor.DOWN_BIAS, new TensorRef(p + "down_proj.bias", new long[] {h}));
         }
+    }
+
+    /**
+     * A mixture-of-experts layer's tensors: the router, every routed expert's three projections stacked over experts
+     * (staged whole, so the forward slices an expert without a copy), and the shared expert if the layer has one.
+     */
+    private void moeMlp(String p, MlpSpec.Moe e, Map<LayerTensor, WeightRef> m) {
+        long h = spec.hiddenSize();
+        long inter = e.expertIntermediate();
+        boolean mixtral = e.naming() == MlpSpec.ExpertNaming.MIXTRAL;
+        String block = p + (mixtral ? "block_sparse_moe." : "mlp.");
+        m.put(LayerTensor.ROUTER_WEIGHT, new TensorRef(block + "gate.weight", new long[] {e.experts(), h}));
+        m.put(LayerTensor.EXPERTS_GATE_WEIGHT, experts(block, e, mixtral ? "w1" : "gate_proj", new long[] {inter, h}));
+        m.put(LayerTensor.EXPERTS_UP_WEIGHT, experts(block, e, mixtral ? "w3" : "up_proj", new long[] {inter, h}));
+        m.put(LayerTensor.EXPERTS_DOWN_WEIGHT, experts(block, e, mixtral ? "w2" : "down_proj", new long[] {h, inter}));
+        e.shared().ifPresent(s -> {
+            String module = s.sigmoidGate() ? "shared_expert." : "shared_experts.";
+            denseMlp(block + module, s.asDense(e.activation()), m);
+            if (s.sigmoidGate()) {
+                m.put(LayerTensor.SHARED_EXPERT_GATE_WEIGHT, new TensorRef(block + "shared_expert_gate.weight", new long[] {1, h}));
+            }
+        });
+    }
+
+    private static StackedRef experts(String block, MlpSpec.Moe e, String projection, long[] shape) {
+        List<TensorRef> parts = new ArrayList<>(e.experts());
+        for (int x = 0; x < e.experts(); x++) {
+            parts.add(new TensorRef(block + "experts." + x + "." + projection + ".weight", shape));
+        }
+        return new StackedRef(parts);
     }
 
     private Map<LayerTensor, TensorRef> gpt2Layer(int layer) {

@@ -25,6 +25,9 @@ final class FamilyDefaults {
             case PHI3 -> "Phi3ForCausalLM";
             case GEMMA2 -> "Gemma2ForCausalLM";
             case GEMMA3_TEXT -> "Gemma3ForCausalLM";
+            case MIXTRAL -> "MixtralForCausalLM";
+            case QWEN2_MOE -> "Qwen2MoeForCausalLM";
+            case DEEPSEEK_V2 -> "DeepseekV2ForCausalLM";
         };
     }
 
@@ -62,6 +65,47 @@ final class FamilyDefaults {
             case OLMO2 -> o.addProperty("attention_bias", false);
             case PHI3 -> phi3(c, o);
             case GEMMA2, GEMMA3_TEXT -> GemmaDefaults.addTo(family, c, o);
+            case MIXTRAL -> {
+                // 4 experts, top 2: routing, renormalisation and the per-expert gather all run.
+                o.addProperty("num_local_experts", 4);
+                o.addProperty("num_experts_per_tok", 2);
+            }
+            case QWEN2_MOE -> {
+                // Layer 0 dense (mlp_only_layers), the rest sparse with a sigmoid-gated shared expert.
+                o.addProperty("num_experts", 4);
+                o.addProperty("num_experts_per_tok", 2);
+                o.addProperty("moe_intermediate_size", Math.max(8, c.intermediateSize() / 2));
+                o.addProperty("shared_expert_intermediate_size", c.intermediateSize());
+                o.addProperty("norm_topk_prob", true);
+                o.addProperty("decoder_sparse_step", 1);
+                o.add("mlp_only_layers", com.google.gson.JsonParser.parseString("[0]"));
+                o.addProperty("qkv_bias", true);
+            }
+            case DEEPSEEK_V2 -> {
+                // Latent attention with a query bottleneck and yarn, layer 0 dense, then group-limited top-2 of 4
+                // experts in 2 groups with a scaling factor and a shared expert.
+                int heads = c.numHeads();
+                o.addProperty("num_key_value_heads", heads);
+                o.addProperty("q_lora_rank", Math.max(8, c.hiddenSize() / 2));
+                o.addProperty("kv_lora_rank", Math.max(8, c.hiddenSize() / 3));
+                o.addProperty("qk_nope_head_dim", c.headDim());
+                o.addProperty("qk_rope_head_dim", Math.max(4, c.headDim() / 2));
+                o.addProperty("head_dim", Math.max(4, c.headDim() / 2));
+                o.addProperty("v_head_dim", Math.max(4, c.headDim() * 3 / 4));
+                o.addProperty("first_k_dense_replace", 1);
+                o.addProperty("n_routed_experts", 4);
+                o.addProperty("num_experts_per_tok", 2);
+                o.addProperty("moe_intermediate_size", Math.max(8, c.intermediateSize() / 2));
+                o.addProperty("n_shared_experts", 1);
+                o.addProperty("topk_method", "group_limited_greedy");
+                o.addProperty("n_group", 2);
+                o.addProperty("topk_group", 1);
+                o.addProperty("routed_scaling_factor", 1.5);
+                o.addProperty("norm_topk_prob", false);
+                o.add("rope_scaling", com.google.gson.JsonParser.parseString("{\"type\": \"yarn\", \"factor\": 4.0, "
+                        + "\"original_max_position_embeddings\": 16, \"beta_fast\": 32, \"beta_slow\": 1, "
+                        + "\"mscale\": 1.0, \"mscale_all_dim\": 0.8}"));
+            }
             default -> { }
         }
     }

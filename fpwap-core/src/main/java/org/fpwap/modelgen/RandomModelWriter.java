@@ -157,6 +157,8 @@ public final class RandomModelWriter {
         return switch (role) {
             case ATTN_NORM_WEIGHT, MLP_NORM_WEIGHT, Q_NORM_WEIGHT, K_NORM_WEIGHT, POST_ATTN_NORM_WEIGHT, POST_MLP_NORM_WEIGHT ->
                     new Tensor(ref, normCenter, 0.1f);
+            case Q_A_NORM_WEIGHT, KV_A_NORM_WEIGHT -> new Tensor(ref, normCenter, 0.1f);
+            case Q_A_BIAS, KV_A_BIAS -> new Tensor(ref, 0f, 0.05f);
             case ATTN_NORM_BIAS, MLP_NORM_BIAS, Q_BIAS, K_BIAS, V_BIAS, QKV_BIAS, O_BIAS, GATE_BIAS, UP_BIAS, DOWN_BIAS ->
                     new Tensor(ref, 0f, 0.05f);
             default -> {

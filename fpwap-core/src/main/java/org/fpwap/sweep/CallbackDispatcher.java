@@ -16,6 +16,7 @@ import org.fpwap.callback.CallbackAction;
 import org.fpwap.callback.Phase;
 import org.fpwap.dataset.DatasetSummary;
 import org.fpwap.forward.Hook;
+import org.fpwap.forward.ExpertRouting;
 import org.fpwap.forward.HookHandler;
 import org.fpwap.forward.Microbatch;
 import org.fpwap.profile.ProfileRecorder;
@@ -62,15 +63,29 @@ final class CallbackDispatcher implements AutoCloseable {
         for (int b = 0; b < labels.length; b++) {
             labels[b] = dataset.label(Math.toIntExact(mb.sampleId(b)));
         }
-        return (layer, hook, activation) -> dispatch(layer, hook, activation, mb, labels);
+        return new HookHandler() {
+            private final java.util.Map<Integer, ExpertRouting> routing = new java.util.HashMap<>();
+
+            @Override
+            public NDArray at(int layer, Hook hook, NDArray activation) {
+                ExpertRouting r = hook == Hook.MLP_OUT || hook == Hook.RESIDUAL_POST ? routing.get(layer) : null;
+                return dispatch(layer, hook, activation, mb, labels, r);
+            }
+
+            @Override
+            public void routed(int layer, ExpertRouting r) {
+                routing.put(layer, r);
+            }
+        };
     }
 
-    private NDArray dispatch(int layer, Hook hook, NDArray original, Microbatch mb, OptionalLong[] labels) {
+    private NDArray dispatch(int layer, Hook hook, NDArray original, Microbatch mb, OptionalLong[] labels,
+            ExpertRouting routing) {
         long start = System.nanoTime();
         NDArray current = original;
         for (Subscription s : subscriptions) {
             if (s.callback().phase() == Phase.WRITE && s.at(layer, hook)) {
-                CallbackAction action = s.callback().onBatch(new Batch(layer, hook, current, mb, labels));
+                CallbackAction action = s.callback().onBatch(new Batch(layer, hook, current, mb, labels, routing));
                 current = apply(s.callback(), layer, hook, action, current, mb);
             }
         }
@@ -78,7 +93,7 @@ final class CallbackDispatcher implements AutoCloseable {
             Callback cb = s.callback();
             if (cb.phase() == Phase.READ && s.at(layer, hook) && (storeEmits || digests != null && cb.stateless())) {
                 NDArray seen = cb.readsAfterWrites() ? current : original;
-                CallbackAction action = cb.onBatch(new Batch(layer, hook, seen, mb, labels));
+                CallbackAction action = cb.onBatch(new Batch(layer, hook, seen, mb, labels, routing));
                 if (action instanceof CallbackAction.WriteBack) {
                     throw new CallbackException(cb.name() + " (a READ callback) returned a WriteBack at layer " + layer
                             + " hook " + hook + "; declare phase() WRITE to replace activations");

@@ -30,7 +30,7 @@ final class DigestBook {
 
     /** Wraps {@code inner}: records (or, when {@code compare}, checks) digests at the hooks {@code subscribed} says. */
     HookHandler around(HookHandler inner, Microbatch mb, SubscriptionIndex subscribed, boolean compare) {
-        return (layer, hook, activation) -> {
+        return HookHandler.routingTo(inner, (layer, hook, activation) -> {
             boolean checked = subscribed.any(layer, hook);
             if (checked) {
                 visit(layer, hook.wireName(), activation, mb, compare);
@@ -40,7 +40,7 @@ final class DigestBook {
                 visit(layer, hook.wireName() + " (after write-backs)", out, mb, compare);
             }
             return out;
-        };
+        });
     }
 
     private void visit(int layer, String view, NDArray activation, Microbatch mb, boolean compare) {

@@ -11,7 +11,8 @@ import org.fpwap.model.TensorNames;
  * (on CPU the device tensors wrap the slots; on a GPU one layer is uploaded while the slots stay in host
  * RAM), plus one microbatch's working set. The working-set model counts the tensors alive at the peak of a
  * block forward — a dozen {@code [B,T,H]} activations, three {@code [B,T,I]} MLP intermediates, the
- * q/k/v projections, the attention mask and one attention score chunk — and is deliberately generous.
+ * q/k/v projections, the attention mask and one attention score chunk — and is deliberately generous. Mixture-of-experts
+ * and latent-attention layers add their own intermediates ({@link LayerWorkingSet}).
  */
 public final class MemoryModel {
 
@@ -48,7 +49,9 @@ public final class MemoryModel {
     public long workingSetBytes(int samples, int width) {
         long slots = (long) samples * width;
         long qkv = (long) (spec.numHeads() + 2 * spec.numKvHeads()) * spec.headDim();
-        long perSlot = (long) HIDDEN_COPIES * spec.hiddenSize() + (long) MLP_COPIES * spec.intermediateSize() + 2 * qkv;
+        long perSlot = (long) HIDDEN_COPIES * spec.hiddenSize()
+                + Math.max((long) MLP_COPIES * spec.intermediateSize(), LayerWorkingSet.largestMlpFloats(spec))
+                + Math.max(2 * qkv, LayerWorkingSet.largestAttentionFloats(spec));
         long scores = Math.min((long) samples * spec.numHeads() * width * width, 2 * (64L << 20) / Float.BYTES);
         long mask = (long) samples * width * width;
         return (slots * perSlot + scores + mask) * Float.BYTES;

@@ -32,7 +32,7 @@ class ModelConfigRejectionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"yarn", "dynamic", "longrope"})
+    @ValueSource(strings = {"dynamic", "longrope"})
     void aRopeScalingTypeWeDoNotComputeIsRejectedNamingTheType(String type) {
         JsonObject c = ConfigJson.llamaLike("llama");
         c.add("rope_scaling", JsonParser.parseString("{\"type\": \"" + type + "\", \"factor\": 2.0}"));
@@ -42,8 +42,15 @@ class ModelConfigRejectionTest {
     @Test
     void theNewerRopeTypeKeyIsReadToo() {
         JsonObject c = ConfigJson.llamaLike("llama");
+        c.add("rope_scaling", JsonParser.parseString("{\"rope_type\": \"dynamic\", \"factor\": 2.0}"));
+        assertRejected(c, "rope_scaling", "\"dynamic\"");
+    }
+
+    @Test
+    void yarnWithoutItsOriginalContextLengthIsRejectedNamingTheKey() {
+        JsonObject c = ConfigJson.llamaLike("llama");
         c.add("rope_scaling", JsonParser.parseString("{\"rope_type\": \"yarn\", \"factor\": 2.0}"));
-        assertRejected(c, "rope_scaling", "\"yarn\"");
+        assertRejected(c, "rope_scaling.original_max_position_embeddings", "yarn");
     }
 
     @ParameterizedTest

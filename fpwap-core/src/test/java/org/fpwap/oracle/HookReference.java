@@ -31,6 +31,8 @@ public interface HookReference {
             case "llama", "qwen3", "olmo2" -> new DenseDecoderReference(c, weights);
             case "phi3" -> new Phi3Reference(c, weights);
             case "gemma2", "gemma3_text" -> new GemmaReference(c, weights);
+            case "mixtral", "qwen2_moe" -> new MoeDecoderReference(c, weights);
+            case "deepseek_v2" -> new DeepseekV2Reference(c, weights);
             default -> throw new UnsupportedOperationException("no hook reference for model_type " + type);
         };
     }

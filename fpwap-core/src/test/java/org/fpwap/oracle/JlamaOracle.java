@@ -274,6 +274,40 @@ public final class JlamaOracle implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Like {@link #hiddenStates(int[])} but feeds the prompt one token at a time (position p attends to the KV cache
+     * of positions before it): Jlama's Mixtral mixes tokens up when given several at once (FACTS.md).
+     */
+    public synchronized float[][][] hiddenStatesTokenByToken(int[] tokenIds) {
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
+        int h = config.embeddingLength;
+        float[][][] out = new float[blocks.length + 1][tokenIds.length][];
+        synchronized (JLAMA_LOCK) {
+            setProvider(kernels == Kernels.SCALAR ? SCALAR_PROVIDER : PANAMA_PROVIDER);
+            try (KvBufferCache.KvBuffer kv = kvCache.getEphemeralKvBuffer()) {
+                for (int p = 0; p < tokenIds.length; p++) {
+                    AbstractTensor x = embed.batchInputsToEmbeddings(new int[] {tokenIds[p]}, p);
+                    try {
+                        out[0][p] = copy(x, 1, h)[0];
+                        for (int l = 0; l < blocks.length; l++) {
+                            AbstractTensor y = blocks[l].forward(x, p, kv, Optional.empty());
+                            out[l + 1][p] = copy(y, 1, h)[0];
+                            x.close();
+                            x = y;
+                        }
+                    } finally {
+                        x.close();
+                    }
+                }
+            } finally {
+                setProvider(PANAMA_PROVIDER);
+            }
+        }
+        return out;
+    }
+
     /** Number of transformer blocks; {@link #hiddenStates(int[])} returns one more entry. */
     public int numLayers() {
         return blocks.length;
