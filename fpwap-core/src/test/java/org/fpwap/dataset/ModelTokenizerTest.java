@@ -131,17 +131,4 @@ class ModelTokenizerTest {
         assertEquals(model.resolve("tokenizer_config.json") + ": add_bos_token must be true or false, got \"yes\"",
                 e.getMessage());
     }
-
-    @Test
-    void onlyJsonlWhoseFirstLineHasTextAndNoIdsHoldsText() throws IOException {
-        assertTrue(PromptFiles.holdsText(Files.writeString(model.resolve("a.jsonl"), "{\"text\": \"the cat\"}\n{\"text\": \"x\"}\n")));
-        assertTrue(PromptFiles.holdsText(Files.writeString(model.resolve("bom.jsonl"), "\uFEFF{\"label\": 1, \"text\": \"x\"}\n")));
-        assertTrue(!PromptFiles.holdsText(Files.writeString(model.resolve("b.jsonl"), "{\"input_ids\": [1, 2]}\n")));
-        assertTrue(!PromptFiles.holdsText(Files.writeString(model.resolve("c.jsonl"),
-                "{\"input_ids\": [1, 2], \"text\": \"kept for reference\"}\n")));
-        assertTrue(!PromptFiles.holdsText(Files.writeString(model.resolve("d.jsonl"), "not json\n")));
-        assertTrue(!PromptFiles.holdsText(Files.writeString(model.resolve("e.jsonl"), "")));
-        assertTrue(!PromptFiles.holdsText(model.resolve("missing.jsonl")));
-        assertTrue(!PromptFiles.holdsText(Files.write(model.resolve("f.bin"), "ARROW1\0\0".getBytes())));
-    }
 }
