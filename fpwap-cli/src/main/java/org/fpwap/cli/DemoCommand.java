@@ -120,8 +120,8 @@ final class DemoCommand implements Callable<Integer> {
     private static ExtractJob job(Path model, Path prompts, Path out, List<Callback> callbacks) {
         JsonObject options = new JsonObject();
         options.addProperty("demo", DEMO_VERSION);
-        return new ExtractJob(model, prompts, out, callbacks, true, OutputFormat.ARROW, 0, "cpu", 0, Optional.empty(), false,
-                false, options);
+        return new ExtractJob(model, prompts, out, callbacks, true, OutputFormat.ARROW, 0, "cpu", 0, Optional.empty(),
+                Optional.empty(), false, options);
     }
 
     private static void print(PrintWriter o, ExtractJob.Outcome outcome) {

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import org.fpwap.dataset.DatasetException;
 import org.fpwap.device.DeviceUnavailableException;
+import org.fpwap.hub.ModelNotFoundException;
 import org.fpwap.model.ModelConfigException;
 import org.fpwap.safetensors.SafetensorsException;
 import org.fpwap.sweep.CallbackException;
@@ -51,6 +52,7 @@ final class ErrorReporter implements IExecutionExceptionHandler {
                 || e instanceof WeightFormatException
                 || e instanceof SafetensorsException
                 || e instanceof DeviceUnavailableException
+                || e instanceof ModelNotFoundException
                 || e instanceof PlanException
                 || e instanceof CallbackException
                 || e instanceof IllegalArgumentException

@@ -20,10 +20,13 @@ final class ExtractCommand implements Callable<Integer> {
     @Mixin
     RunOptions options;
 
+    @CommandLine.ParentCommand
+    private Fpwap parent;
+
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        ExtractJob.Outcome outcome = options.job().run(options.quiet ? null : o);
+        ExtractJob.Outcome outcome = options.job(parent.modelLocator()).run(options.quiet ? null : o);
         if (!options.quiet) {
             outcome.summary().forEach(o::println);
             outcome.files().forEach(p -> o.println("  " + p));

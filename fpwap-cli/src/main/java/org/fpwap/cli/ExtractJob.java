@@ -13,11 +13,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.stream.Stream;
 import org.fpwap.callback.Callback;
 import org.fpwap.callbacks.RawActivations;
 import org.fpwap.dataset.Dataset;
+import org.fpwap.dataset.ModelTokenizer;
+import org.fpwap.dataset.PromptFiles;
 import org.fpwap.dataset.TextTokenizer;
 import org.fpwap.model.ModelConfigReader;
 import org.fpwap.result.OutputFormat;
@@ -35,7 +36,7 @@ import org.fpwap.sweep.Sweep;
  * work directory is {@code OUT/.fpwap-work} (same file system, so exported safetensors are moved, not
  * copied) and is removed afterwards, whether the run succeeded or not.
  *
- * @param model the HF model directory
+ * @param model the HF model directory (a cache snapshot for a Hugging Face id)
  * @param input the prompts (JSONL, or Arrow IPC)
  * @param out the output directory
  * @param callbacks what to compute
@@ -44,13 +45,13 @@ import org.fpwap.sweep.Sweep;
  * @param microbatch prompts per microbatch, or 0 to let preflight choose
  * @param device the device name
  * @param deviceMemory the device memory budget in bytes, or 0 for the default
- * @param tokenizer a {@code tokenizer.json} when the input holds text prompts
- * @param addBos prepend the model's BOS token to text prompts
+ * @param tokenizer a {@code tokenizer.json} for text prompts (default: the one beside the model, when the input holds text)
+ * @param addBos prepend the BOS token to text prompts, or not (default: the tokenizer config's {@code add_bos_token})
  * @param verify also run the naive schedule and compare bit for bit
  * @param options the options as the user gave them, for the manifest
  */
 record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, boolean finalNorm, OutputFormat format,
-        int microbatch, String device, long deviceMemory, Optional<Path> tokenizer, boolean addBos, boolean verify,
+        int microbatch, String device, long deviceMemory, Optional<Path> tokenizer, Optional<Boolean> addBos, boolean verify,
         JsonObject options) {
 
     /** The sweep's scratch directory inside the output directory (same file system: exports are moves). */
@@ -81,7 +82,13 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
                 Sweep sweep = sweep(textTokenizer, printer == null ? ProgressListener.NONE : printer)) {
             Result result = sweep.run();
             List<Path> files = new ArrayList<>(result.export(out, format));
-            files.add(RunManifest.write(out, model, sweep.model(), options, result.sampleCount(),
+            JsonObject manifestOptions = options.deepCopy();
+            if (textTokenizer != null) {
+                manifestOptions.addProperty("tokenizer_used", textTokenizer.source().toAbsolutePath().toString());
+                manifestOptions.addProperty("bos_token_id", textTokenizer.bosTokenId().isPresent()
+                        ? textTokenizer.bosTokenId().getAsInt() : null);
+            }
+            files.add(RunManifest.write(out, model, sweep.model(), manifestOptions, result.sampleCount(),
                     result.profile().tokens(), files));
             List<String> summary = new ArrayList<>();
             summary.add(String.format(Locale.ROOT, "extracted %d prompts (%d tokens) in %.2f s (%.0f tok/s)",
@@ -123,12 +130,16 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
         return builder.build();
     }
 
+    /** The tokenizer for text prompts ({@code --tokenizer}, or the model's when the input holds text), or null for token ids. */
     private TextTokenizer openTokenizer() {
-        if (tokenizer.isEmpty()) {
+        if (tokenizer.isEmpty() && !PromptFiles.holdsText(input)) {
+            if (addBos.isPresent()) {
+                throw new IllegalArgumentException("--add-bos/--no-add-bos apply to text prompts ({\"text\": ...}), but " + input
+                        + " holds token ids; put the BOS id into input_ids yourself");
+            }
             return null;
         }
-        OptionalInt bos = addBos ? ModelConfigReader.bosTokenId(model) : OptionalInt.empty();
-        return TextTokenizer.load(tokenizer.get(), addBos, bos);
+        return ModelTokenizer.open(model, tokenizer, addBos, () -> ModelConfigReader.bosTokenId(model));
     }
 
     private void prepareOutputDirectory() {

@@ -2,6 +2,8 @@ package org.fpwap.cli;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
+import org.fpwap.hub.HubEnvironment;
+import org.fpwap.hub.ModelLocator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,6 +19,18 @@ public final class Fpwap implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    /** Where {@code --model ORG/NAME} is looked up: the process environment, or a test's. */
+    private final HubEnvironment hub;
+
+    private Fpwap(HubEnvironment hub) {
+        this.hub = hub;
+    }
+
+    /** Finds models given by directory or Hugging Face id, for the subcommands. */
+    ModelLocator modelLocator() {
+        return new ModelLocator(hub);
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
@@ -29,8 +43,13 @@ public final class Fpwap implements Runnable {
 
     /** Runs the command line with the given streams and returns the exit status (for tests). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        return execute(args, out, err, HubEnvironment.system());
+    }
+
+    /** Runs the command line with Hugging Face ids looked up through {@code hub} (for tests: a fake cache). */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err, HubEnvironment hub) {
         boolean debug = Arrays.asList(args).contains("--debug");
-        CommandLine cli = new CommandLine(new Fpwap());
+        CommandLine cli = new CommandLine(new Fpwap(hub));
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(new ErrorReporter(debug));

@@ -5,11 +5,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.fpwap.device.Devices;
 import org.fpwap.device.MemoryBudget;
 import org.fpwap.model.ArchitectureSummary;
+import org.fpwap.hub.ModelLocation;
 import org.fpwap.model.ModelConfigReader;
 import org.fpwap.model.ModelSpec;
 import org.fpwap.model.TensorNames;
@@ -33,8 +35,16 @@ final class InspectCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "HF model directory.")
-    Path model;
+    @Parameters(index = "0", paramLabel = "MODEL",
+            description = "HF model directory, or a Hugging Face id ORG/NAME found offline in the local Hugging Face cache.")
+    String modelReference;
+
+    @Option(names = "--revision", paramLabel = "REV",
+            description = "With a Hugging Face id: a branch or tag under the cache's refs/, or a commit hash (default: main).")
+    String revision;
+
+    @CommandLine.ParentCommand
+    private Fpwap parent;
 
     @Option(names = "--tensors", description = "Also list every tensor (name, dtype, shape, file).")
     boolean tensors;
@@ -50,6 +60,8 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        ModelLocation location = parent.modelLocator().locate(modelReference, Optional.ofNullable(revision));
+        Path model = location.directory();
         ModelSpec m = ModelConfigReader.read(model);
         CheckpointHeaders headers = Checkpoint.readHeaders(model);
         TensorNames names = TensorNames.resolve(m, headers::contains);
@@ -72,7 +84,7 @@ final class InspectCommand implements Callable<Integer> {
         long budget = deviceMemory != null ? deviceMemory : MemoryBudget.defaultBytes(dev);
         long needed = memory.peakBytes(dev.isGpu(), 1, Math.min(m.maxPositions(), 512));
         PrintWriter o = spec.commandLine().getOut();
-        o.printf(Locale.ROOT, "model:        %s%n", model);
+        o.printf(Locale.ROOT, "model:        %s%n", location.describe());
         o.printf(Locale.ROOT, "family:       %s%n", m.family().modelType());
         o.printf(Locale.ROOT, "dimensions:   H=%d, %d layers, %d heads (%d KV) x %d, MLP %d, vocab %,d, positions %,d%n",
                 m.hiddenSize(), m.numLayers(), m.numHeads(), m.numKvHeads(), m.headDim(), m.intermediateSize(), m.vocabSize(),

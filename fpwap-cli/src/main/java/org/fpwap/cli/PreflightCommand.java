@@ -19,9 +19,12 @@ final class PreflightCommand implements Callable<Integer> {
     @Mixin
     RunOptions options;
 
+    @CommandLine.ParentCommand
+    private Fpwap parent;
+
     @Override
     public Integer call() {
-        Plan plan = options.job().preflight();
+        Plan plan = options.job(parent.modelLocator()).preflight();
         PrintWriter o = spec.commandLine().getOut();
         if (!options.quiet || !plan.feasible()) {
             (plan.feasible() ? o : spec.commandLine().getErr()).print(plan.summary());

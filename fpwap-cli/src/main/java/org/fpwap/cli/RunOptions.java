@@ -17,18 +17,27 @@ import org.fpwap.callbacks.RawActivations;
 import org.fpwap.callbacks.SteerInBasis;
 import org.fpwap.callbacks.SteeringVector;
 import org.fpwap.forward.Hook;
+import org.fpwap.hub.ModelLocation;
+import org.fpwap.hub.ModelLocator;
 import org.fpwap.result.OutputFormat;
 import picocli.CommandLine.Option;
 
 /** The options {@code extract} and {@code preflight} share (a picocli mixin), and their parsing. */
 final class RunOptions {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory (config.json + *.safetensors).")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME",
+            description = "HF model directory (config.json + *.safetensors), or a Hugging Face id found offline in the local "
+                    + "Hugging Face cache ($HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub); an existing "
+                    + "directory wins. Nothing is downloaded.")
+    String model;
+
+    @Option(names = "--revision", paramLabel = "REV",
+            description = "With a Hugging Face id: a branch or tag under the cache's refs/, or a commit hash (default: main).")
+    String revision;
 
     @Option(names = "--input", required = true, paramLabel = "FILE",
-            description = "Prompts: JSON Lines {\"input_ids\": [...], \"label\": <int, optional>} (or {\"text\": ...} with "
-                    + "--tokenizer), or an Arrow IPC file with an input_ids column.")
+            description = "Prompts: JSON Lines {\"input_ids\": [...], \"label\": <int, optional>} (or {\"text\": ...}, "
+                    + "tokenized with the model's tokenizer.json or --tokenizer), or an Arrow IPC file with an input_ids column.")
     Path input;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
@@ -102,11 +111,14 @@ final class RunOptions {
     Long deviceMemory;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
-            description = "The model's tokenizer.json: --input lines are {\"text\": \"...\", \"label\": ...} and are tokenized offline.")
+            description = "A tokenizer.json for text prompts ({\"text\": \"...\", \"label\": ...}), tokenized offline "
+                    + "(default: the tokenizer.json beside the model's config.json, when the input holds text).")
     Path tokenizer;
 
-    @Option(names = "--add-bos", description = "With --tokenizer: prepend the model's bos_token_id to every prompt.")
-    boolean addBos;
+    @Option(names = "--add-bos", negatable = true,
+            description = "Text prompts: prepend the BOS token (or not) to every prompt (default: add_bos_token from the "
+                    + "tokenizer_config.json beside the tokenizer, else no BOS).")
+    Boolean addBos;
 
     @Option(names = "--verify", description = "Also run the naive schedule on the same microbatches and check every "
             + "activation the callbacks saw is bit-identical; exits 3 naming the first difference.")
@@ -118,15 +130,19 @@ final class RunOptions {
     @Option(names = "--debug", description = "Print stack traces on errors.")
     boolean debug;
 
-    /** The job these options describe. */
-    ExtractJob job() {
-        if (addBos && tokenizer == null) {
-            throw new IllegalArgumentException("--add-bos needs --tokenizer");
-        }
-        return new ExtractJob(model, input, out, callbacks(), finalNorm, parseFormat(format),
+    /** The job these options describe, with {@code --model} found by {@code locator}. */
+    ExtractJob job(ModelLocator locator) {
+        ModelLocation location = locator.locate(model, Optional.ofNullable(revision));
+        JsonObject manifest = manifestOptions();
+        location.snapshot().ifPresent(s -> {
+            manifest.addProperty("model_id", s.repoId());
+            manifest.addProperty("revision", s.revision());
+            manifest.addProperty("commit", s.commit());
+        });
+        return new ExtractJob(location.directory(), input, out, callbacks(), finalNorm, parseFormat(format),
                 microbatch == null ? 0 : positive("--microbatch", microbatch), device,
-                deviceMemory == null ? 0 : positive("--device-memory", deviceMemory), Optional.ofNullable(tokenizer), addBos,
-                verify, manifestOptions());
+                deviceMemory == null ? 0 : positive("--device-memory", deviceMemory), Optional.ofNullable(tokenizer),
+                Optional.ofNullable(addBos), verify, manifest);
     }
 
     /** The callbacks the options ask for, in the order they run (steering first: it is the WRITE phase). */

@@ -118,6 +118,20 @@ public final class TextTokenizer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * This tokenizer, prepending {@code bosId} from now on, for {@link ModelTokenizer} (which learns the BOS
+     * id by encoding the BOS token's text). The native tokenizer moves to the new instance; this one reads
+     * as closed.
+     */
+    synchronized TextTokenizer withBos(int bosId) {
+        if (tokenizer == null) {
+            throw new IllegalStateException("tokenizer " + source + " is closed");
+        }
+        TextTokenizer moved = new TextTokenizer(source, OptionalInt.of(bosId), tokenizer);
+        tokenizer = null;
+        return moved;
+    }
+
     /** The BOS id prepended to every prompt, or empty if none is. */
     public OptionalInt bosTokenId() {
         return bos;

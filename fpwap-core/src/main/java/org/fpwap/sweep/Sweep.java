@@ -10,11 +10,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.fpwap.buffer.ResidualBuffer;
 import org.fpwap.callback.Callback;
 import org.fpwap.dataset.Dataset;
+import org.fpwap.hub.HubEnvironment;
+import org.fpwap.hub.ModelLocator;
 import org.fpwap.model.ModelConfigReader;
 import org.fpwap.model.ModelSpec;
 import org.fpwap.result.Result;
@@ -120,6 +123,9 @@ public final class Sweep implements AutoCloseable {
     /** Describes a sweep; {@link #build()} reads the model config and checks the callbacks against it. */
     public static final class Builder {
         private Path model;
+        private String modelReference;
+        private Optional<String> revision = Optional.empty();
+        private HubEnvironment hub;
         private Dataset dataset;
         private final List<Callback> callbacks = new ArrayList<>();
         private String device = "cpu";
@@ -138,6 +144,31 @@ public final class Sweep implements AutoCloseable {
         /** The HF model directory ({@code config.json} + safetensors). */
         public Builder model(Path dir) {
             this.model = requireNonNull(dir, "model dir is null");
+            this.modelReference = null;
+            return this;
+        }
+
+        /**
+         * A model directory, or a Hugging Face id {@code ORG/NAME} found offline in the local Hugging Face cache
+         * at revision {@code main} ({@link ModelLocator}: an existing directory wins; nothing is downloaded).
+         */
+        public Builder model(String dirOrId) {
+            this.modelReference = requireNonNull(dirOrId, "model is null");
+            this.revision = Optional.empty();
+            this.model = null;
+            return this;
+        }
+
+        /** A Hugging Face id at {@code revision}: a branch or tag under the cache's {@code refs/}, or a commit hash. */
+        public Builder model(String id, String revision) {
+            model(id);
+            this.revision = Optional.of(requireNonNull(revision, "revision is null"));
+            return this;
+        }
+
+        /** Where Hugging Face ids are looked up (default: this process's {@code HF_HUB_CACHE}, {@code HF_HOME}, home). */
+        public Builder hubEnvironment(HubEnvironment environment) {
+            this.hub = requireNonNull(environment, "environment is null");
             return this;
         }
 
@@ -239,6 +270,8 @@ public final class Sweep implements AutoCloseable {
 
         /** Reads the model config and checks every callback's layers and hooks against it. */
         public Sweep build() {
+            Path model = this.model != null || modelReference == null ? this.model
+                    : new ModelLocator(hub != null ? hub : HubEnvironment.system()).locate(modelReference, revision).directory();
             requireNonNull(model, "model(...) is required");
             requireNonNull(dataset, "dataset(...) is required");
             if (callbacks.isEmpty()) {
