@@ -40,7 +40,7 @@ public record TransferCounts(long weightUploadBytes, double weightUploadSeconds,
     }
 
     /** Adds the {@code profile.json} keys ({@code upload_bytes}, {@code upload_s}, ..., {@code download_s}) to {@code o}. */
-    void addTo(JsonObject o) {
+    public void addTo(JsonObject o) {
         o.addProperty("upload_bytes", uploadBytes());
         o.addProperty("upload_s", uploadSeconds());
         o.addProperty("weight_upload_bytes", weightUploadBytes);

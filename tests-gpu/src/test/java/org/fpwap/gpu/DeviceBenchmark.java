@@ -160,16 +160,10 @@ public final class DeviceBenchmark {
         return r;
     }
 
+    /** The profile's copy keys, plus the bandwidths they imply. */
     private static void addCopies(JsonObject o, TransferCounts t) {
-        o.addProperty("upload_bytes", t.uploadBytes());
-        o.addProperty("upload_s", t.uploadSeconds());
-        o.addProperty("weight_upload_bytes", t.weightUploadBytes());
-        o.addProperty("weight_upload_s", t.weightUploadSeconds());
-        o.addProperty("residual_upload_bytes", t.residualUploadBytes());
-        o.addProperty("residual_upload_s", t.residualUploadSeconds());
+        t.addTo(o);
         o.addProperty("upload_gb_per_s", t.uploadSeconds() > 0 ? t.uploadBytes() / t.uploadSeconds() / 1e9 : 0);
-        o.addProperty("download_bytes", t.downloadBytes());
-        o.addProperty("download_s", t.downloadSeconds());
         o.addProperty("download_gb_per_s", t.downloadSeconds() > 0 ? t.downloadBytes() / t.downloadSeconds() / 1e9 : 0);
     }
 
