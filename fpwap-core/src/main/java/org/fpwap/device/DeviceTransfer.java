@@ -56,6 +56,21 @@ public final class DeviceTransfer {
     }
 
     /**
+     * Waits until the device has finished computing {@code array}, so that the time of what follows (a download)
+     * does not include kernels still queued for it: CUDA and MPS run DJL's ops asynchronously, and DJL has no
+     * synchronize call, so this reads one element back (a 4-byte copy that waits for the stream). Does nothing unless
+     * {@link #copies()}: on CPU without the switch every op has finished when it returns.
+     */
+    public void awaitDevice(NDArray array) {
+        if (!copies || array.size() == 0) {
+            return;
+        }
+        try (NDArray flat = array.reshape(-1); NDArray first = flat.get(0)) {
+            first.getFloat();
+        }
+    }
+
+    /**
      * A FLOAT32 tensor of {@code shape} in {@code manager} (whose device must be this transfer's) holding
      * the little-endian floats of {@code fp32}. Unless {@link #copies()}, the tensor points into
      * {@code fp32}, which must then outlive it.

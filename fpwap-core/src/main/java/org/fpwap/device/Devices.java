@@ -6,6 +6,7 @@ import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * Resolves a device name ({@code cpu}, {@code cuda}, {@code cuda:N}, {@code mps}) to a DJL device that is
@@ -26,21 +27,30 @@ public final class Devices {
     private static final String HOW_TO_GET_CUDA = "To use a GPU: build with the CUDA profile (mvn -Pcuda ..., which leaves "
             + "the pytorch-native-cpu jar off the classpath) on a machine with an NVIDIA driver, then either let DJL download "
             + "the CUDA libtorch once (run once without -Dai.djl.offline=true) or point PYTORCH_LIBRARY_PATH at a CUDA "
-            + "libtorch 2.7.1 with PYTORCH_VERSION=2.7.1 PYTORCH_FLAVOR=cu128 (see README, \"GPU and Apple silicon\"); "
-            + "or use --device cpu.";
+            + "libtorch 2.7.1 with PYTORCH_VERSION=2.7.1 PYTORCH_FLAVOR=cu128 (another libtorch version, such as a site's "
+            + "own PyTorch, needs a libdjl_torch.so built against it in that directory, and PYTORCH_VERSION/PYTORCH_FLAVOR "
+            + "set to match; scripts/gpu-check checks this) (see README, \"GPU and Apple silicon\"); or use --device cpu.";
 
     private Devices() {}
 
     /** The device called {@code name}, checked to exist with the loaded PyTorch engine. */
     public static Device resolve(String name) {
+        return resolve(name, EngineInfo::current);
+    }
+
+    /**
+     * The device called {@code name}, checked against {@code engine} (asked only for CUDA names): the seam through
+     * which tests describe engines this machine does not have (a one-GPU CUDA build, a CPU-only one); package-private.
+     */
+    static Device resolve(String name, Supplier<EngineInfo> engine) {
         String n = name.trim().toLowerCase(Locale.ROOT);
         if (n.equals("cpu")) {
             return Device.cpu();
         }
         if (n.equals("cuda") || n.equals("gpu") || n.startsWith("cuda:")) {
             int index = n.startsWith("cuda:") ? parseIndex(name, n.substring(5)) : 0;
-            EngineInfo engine = EngineInfo.current();
-            checkCuda(name, index, engine.cudaDevices(), engine);
+            EngineInfo loaded = engine.get();
+            checkCuda(name, index, loaded.cudaDevices(), loaded);
             return Device.gpu(index);
         }
         if (n.equals("mps")) {

@@ -5,6 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.fpwap.device.EngineInfo;
 
 /**
@@ -19,12 +20,24 @@ import org.fpwap.device.EngineInfo;
  * @param residualBytesWritten residual-buffer bytes written
  * @param emittedBytes bytes of emits stored
  * @param layers per-layer breakdown, in layer order
+ * @param transfers host/device copies per layer (absent: none); see {@link TransferCounts}
  */
 public record Profile(long tokens, double wallSeconds, double embedSeconds, long weightBytesRead, long residualBytesRead,
-        long residualBytesWritten, long emittedBytes, List<LayerProfile> layers) {
+        long residualBytesWritten, long emittedBytes, List<LayerProfile> layers, Map<Integer, TransferCounts> transfers) {
 
     public Profile {
         layers = List.copyOf(layers);
+        transfers = Map.copyOf(transfers);
+    }
+
+    /** Host/device copies of {@code layer} (zero on CPU). */
+    public TransferCounts transfers(int layer) {
+        return transfers.getOrDefault(layer, TransferCounts.ZERO);
+    }
+
+    /** Host/device copies of the whole run (zero on CPU). */
+    public TransferCounts transferTotals() {
+        return transfers.values().stream().reduce(TransferCounts.ZERO, TransferCounts::plus);
     }
 
     /** Real tokens per second of wall time. */
@@ -34,6 +47,12 @@ public record Profile(long tokens, double wallSeconds, double embedSeconds, long
 
     /** The JSON written as {@code profile.json}. */
     public String toJson() {
+        // The engine is process-wide (one libtorch per JVM), so the one loaded now is the one the run used.
+        return toJson(EngineInfo.current());
+    }
+
+    /** {@code profile.json} naming {@code engine} as the one that ran (a seam for tests of other engines). */
+    public String toJson(EngineInfo engine) {
         JsonObject o = new JsonObject();
         o.addProperty("tokens", tokens);
         o.addProperty("wall_s", wallSeconds);
@@ -43,6 +62,7 @@ public record Profile(long tokens, double wallSeconds, double embedSeconds, long
         o.addProperty("residual_bytes_read", residualBytesRead);
         o.addProperty("residual_bytes_written", residualBytesWritten);
         o.addProperty("emitted_bytes", emittedBytes);
+        transferTotals().addTo(o);
         JsonArray array = new JsonArray();
         for (LayerProfile l : layers) {
             JsonObject j = new JsonObject();
@@ -53,11 +73,11 @@ public record Profile(long tokens, double wallSeconds, double embedSeconds, long
             j.addProperty("callbacks_s", l.callbackSeconds());
             j.addProperty("io_s", l.ioSeconds());
             j.addProperty("weight_bytes_read", l.weightBytesRead());
+            transfers(l.layer()).addTo(j);
             array.add(j);
         }
         o.add("layers", array);
-        // The engine is process-wide (one libtorch per JVM), so the one loaded now is the one the run used.
-        o.add("engine", EngineInfo.current().toJson());
+        o.add("engine", engine.toJson());
         return new GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n";
     }
 
@@ -95,6 +115,16 @@ public record Profile(long tokens, double wallSeconds, double embedSeconds, long
         return String.format(Locale.ROOT, "%,d tokens in %.2f s (%,.0f tok/s); embed %.2f s, forward %.2f s, callbacks %.2f s, "
                         + "residual I/O %.2f s, weight load %.2f s (waited %.2f s); weights read %,d B, residual %,d B read / %,d B written, emitted %,d B",
                 tokens, wallSeconds, tokensPerSecond(), embedSeconds, t.forward(), t.callbacks(), t.io(), t.load(), t.loadWait(),
-                weightBytesRead, residualBytesRead, residualBytesWritten, emittedBytes);
+                weightBytesRead, residualBytesRead, residualBytesWritten, emittedBytes) + transferSummary();
+    }
+
+    /** The device copies, for the summary; nothing where there were none (CPU). */
+    private String transferSummary() {
+        TransferCounts t = transferTotals();
+        if (t.uploadBytes() == 0 && t.downloadBytes() == 0) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "; uploaded %,d B in %.2f s (weights %,d B in %.2f s), downloaded %,d B in %.2f s",
+                t.uploadBytes(), t.uploadSeconds(), t.weightUploadBytes(), t.weightUploadSeconds(), t.downloadBytes(), t.downloadSeconds());
     }
 }

@@ -1,7 +1,9 @@
 package org.fpwap.profile;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -18,6 +20,7 @@ public final class ProfileRecorder {
         double callbacks;
         double io;
         long weightBytes;
+        TransferCounts transfers = TransferCounts.ZERO;
     }
 
     private final TreeMap<Integer, LayerTotals> layers = new TreeMap<>();
@@ -37,6 +40,21 @@ public final class ProfileRecorder {
         t.load += loadSeconds;
         t.wait += waitSeconds;
         t.weightBytes += bytes;
+    }
+
+    /** Block weights of {@code layer} copied to the device (not counted where tensors wrap host memory). */
+    public void weightUpload(int layer, long bytes, double seconds) {
+        layer(layer).transfers = layer(layer).transfers.plus(new TransferCounts(bytes, seconds, 0, 0, 0, 0));
+    }
+
+    /** Residual rows of a microbatch of {@code layer} copied to the device. */
+    public void residualUpload(int layer, long bytes, double seconds) {
+        layer(layer).transfers = layer(layer).transfers.plus(new TransferCounts(0, 0, bytes, seconds, 0, 0));
+    }
+
+    /** Residual rows of a microbatch of {@code layer} copied back to the host. */
+    public void download(int layer, long bytes, double seconds) {
+        layer(layer).transfers = layer(layer).transfers.plus(new TransferCounts(0, 0, 0, 0, bytes, seconds));
     }
 
     /** Adds block-forward time (callbacks excluded) to {@code layer}. */
@@ -79,13 +97,17 @@ public final class ProfileRecorder {
     /** The profile so far, with the wall time since this recorder was created. */
     public Profile finish(long tokens) {
         List<LayerProfile> out = new ArrayList<>();
+        Map<Integer, TransferCounts> transfers = new HashMap<>();
         long weightBytes = 0;
         for (var e : layers.entrySet()) {
             LayerTotals t = e.getValue();
             out.add(new LayerProfile(e.getKey(), t.load, t.wait, t.forward, t.callbacks, t.io, t.weightBytes));
             weightBytes += t.weightBytes;
+            if (!t.transfers.equals(TransferCounts.ZERO)) {
+                transfers.put(e.getKey(), t.transfers);
+            }
         }
         return new Profile(tokens, (System.nanoTime() - startNanos) / 1e9, embedSeconds, weightBytes, residualRead,
-                residualWritten, emitted, out);
+                residualWritten, emitted, out, transfers);
     }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.fpwap.device.DeviceTransfer;
 import org.fpwap.profile.ProfileRecorder;
 import org.fpwap.weights.LayerLayout;
 import org.fpwap.weights.LayerWeights;
@@ -112,7 +113,17 @@ final class Prefetcher implements AutoCloseable {
         }
         profile.layerLoaded(layer, staged.seconds(), (System.nanoTime() - start) / 1e9, staged.bytesRead());
         MemorySegment slot = staged.slot();
-        return loader.wrap(staged.layout(), slot, staged.bytesRead(), manager, () -> freeSlots.add(slot));
+        long upload = System.nanoTime();
+        LayerWeights weights = loader.wrap(staged.layout(), slot, staged.bytesRead(), manager, () -> freeSlots.add(slot));
+        if (DeviceTransfer.to(manager.getDevice()).copies()) {
+            profile.weightUpload(layer, fp32Bytes(staged.layout()), (System.nanoTime() - upload) / 1e9);
+        }
+        return weights;
+    }
+
+    /** The FP32 bytes {@link WeightLoader#wrap} uploads: every tensor of the layout, without the alignment gaps. */
+    private static long fp32Bytes(LayerLayout layout) {
+        return layout.refs().values().stream().mapToLong(r -> r.elementCount() * Float.BYTES).sum();
     }
 
     /**

@@ -200,18 +200,32 @@ final class SweepRunner {
         try (NDManager scope = manager.newSubManager()) {
             long t0 = System.nanoTime();
             buffer.readPadded(first, mb.size(), mb.width(), SIDE, rows);
-            NDArray hidden = DeviceTransfer.to(scope.getDevice()).upload(scope, rows, new Shape(mb.size(), mb.width(), spec.hiddenSize()));
+            DeviceTransfer transfer = DeviceTransfer.to(scope.getDevice());
+            long up = System.nanoTime();
+            NDArray hidden = transfer.upload(scope, rows, new Shape(mb.size(), mb.width(), spec.hiddenSize()));
+            long upDone = System.nanoTime();
             ForwardContext ctx = ForwardContext.create(spec, mb, scope);
             long t1 = System.nanoTime();
             double callbacksBefore = profile.callbackSeconds(layer);
             NDArray out = block.forward(weights, hidden, ctx, hooks);
+            transfer.awaitDevice(out);
             long t2 = System.nanoTime();
             profile.forward(layer, (t2 - t1) / 1e9 - (profile.callbackSeconds(layer) - callbacksBefore));
+            long downDone = t2;
             if (layer < deepest) {
-                buffer.writePadded(first, mb.size(), mb.width(), SIDE, out.toFloatArray());
+                float[] back = out.toFloatArray();
+                downDone = System.nanoTime();
+                buffer.writePadded(first, mb.size(), mb.width(), SIDE, back);
             }
             buffer.release(first, mb.size());
-            profile.io(layer, (t1 - t0 + System.nanoTime() - t2) / 1e9);
+            double copies = 0;
+            if (transfer.copies()) {
+                // Copies between host and device are reported apart from residual-buffer I/O (zero on CPU).
+                profile.residualUpload(layer, bytes, (upDone - up) / 1e9);
+                profile.download(layer, layer < deepest ? bytes : 0, (downDone - t2) / 1e9);
+                copies = (upDone - up + downDone - t2) / 1e9;
+            }
+            profile.io(layer, (t1 - t0 + System.nanoTime() - t2) / 1e9 - copies);
         }
     }
 
