@@ -33,6 +33,9 @@ final class ProfileReport {
                     l.forwardSeconds() + l.callbackSeconds() + l.ioSeconds() + l.loadWaitSeconds()));
         }
         sb.append(String.format(Locale.ROOT, "  %-28s %,d B%n", "weights read", p.weightBytesRead()));
+        if (p.verifyWeightBytesRead() > 0) {
+            sb.append(String.format(Locale.ROOT, "  %-28s %,d B%n", "weights read again (verify)", p.verifyWeightBytesRead()));
+        }
         sb.append(String.format(Locale.ROOT, "  %-28s %,d B read, %,d B written%n", "residual", p.residualBytesRead(),
                 p.residualBytesWritten()));
         sb.append(String.format(Locale.ROOT, "  %-28s %,d B%n", "emitted", p.emittedBytes()));

@@ -26,6 +26,8 @@ public final class ProfileRecorder {
     private long residualRead;
     private long residualWritten;
     private long emitted;
+    private long finalNormBytes;
+    private long verifyWeightBytes;
 
     private LayerTotals layer(int layer) {
         return layers.computeIfAbsent(layer, l -> new LayerTotals());
@@ -37,6 +39,16 @@ public final class ProfileRecorder {
         t.load += loadSeconds;
         t.wait += waitSeconds;
         t.weightBytes += bytes;
+    }
+
+    /** The final norm's weights were staged ({@code bytes} read from the checkpoint). */
+    public void finalNormLoaded(long bytes) {
+        finalNormBytes += bytes;
+    }
+
+    /** The verify pass staged {@code bytes} of checkpoint weights (a second read of every layer it recomputes). */
+    public void verifyWeightsRead(long bytes) {
+        verifyWeightBytes += bytes;
     }
 
     /** Adds block-forward time (callbacks excluded) to {@code layer}. */
@@ -79,13 +91,13 @@ public final class ProfileRecorder {
     /** The profile so far, with the wall time since this recorder was created. */
     public Profile finish(long tokens) {
         List<LayerProfile> out = new ArrayList<>();
-        long weightBytes = 0;
+        long weightBytes = finalNormBytes;
         for (var e : layers.entrySet()) {
             LayerTotals t = e.getValue();
             out.add(new LayerProfile(e.getKey(), t.load, t.wait, t.forward, t.callbacks, t.io, t.weightBytes));
             weightBytes += t.weightBytes;
         }
         return new Profile(tokens, (System.nanoTime() - startNanos) / 1e9, embedSeconds, weightBytes, residualRead,
-                residualWritten, emitted, out);
+                residualWritten, emitted, out, verifyWeightBytes);
     }
 }
