@@ -21,18 +21,22 @@ import org.fpwap.device.EngineInfo;
  * @param emittedBytes bytes of emits stored
  * @param layers per-layer breakdown, in layer order
  * @param verifyWeightBytesRead checkpoint weight bytes the verify pass staged again (0 without verify)
+ * @param pageAdvice whether the residual buffer's {@code madvise} calls reached the kernel, and how many it refused
  */
 public record Profile(long tokens, double wallSeconds, double embedSeconds, long weightBytesRead, long residualBytesRead,
-        long residualBytesWritten, long emittedBytes, List<LayerProfile> layers, long verifyWeightBytesRead) {
+        long residualBytesWritten, long emittedBytes, List<LayerProfile> layers, long verifyWeightBytesRead,
+        PageAdviceReport pageAdvice) {
 
     public Profile {
         layers = List.copyOf(layers);
+        java.util.Objects.requireNonNull(pageAdvice, "pageAdvice is null");
     }
 
     /** A profile of a run without a verify pass. */
     public Profile(long tokens, double wallSeconds, double embedSeconds, long weightBytesRead, long residualBytesRead,
             long residualBytesWritten, long emittedBytes, List<LayerProfile> layers) {
-        this(tokens, wallSeconds, embedSeconds, weightBytesRead, residualBytesRead, residualBytesWritten, emittedBytes, layers, 0);
+        this(tokens, wallSeconds, embedSeconds, weightBytesRead, residualBytesRead, residualBytesWritten, emittedBytes, layers, 0,
+                PageAdviceReport.UNKNOWN);
     }
 
     /** Real tokens per second of wall time. */
@@ -65,6 +69,10 @@ public record Profile(long tokens, double wallSeconds, double embedSeconds, long
             array.add(j);
         }
         o.add("layers", array);
+        JsonObject advice = new JsonObject();
+        advice.addProperty("native", pageAdvice.nativeAdvice());
+        advice.addProperty("failures", pageAdvice.failures());
+        o.add("page_advice", advice);
         // The engine is process-wide (one libtorch per JVM), so the one loaded now is the one the run used.
         o.add("engine", EngineInfo.current().toJson());
         return new GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n";
@@ -105,6 +113,7 @@ public record Profile(long tokens, double wallSeconds, double embedSeconds, long
                         + "residual I/O %.2f s, weight load %.2f s (waited %.2f s); weights read %,d B, residual %,d B read / %,d B written, emitted %,d B",
                 tokens, wallSeconds, tokensPerSecond(), embedSeconds, t.forward(), t.callbacks(), t.io(), t.load(), t.loadWait(),
                 weightBytesRead, residualBytesRead, residualBytesWritten, emittedBytes)
-                + (verifyWeightBytesRead > 0 ? String.format(Locale.ROOT, "; verify pass read %,d B of weights", verifyWeightBytesRead) : "");
+                + (verifyWeightBytesRead > 0 ? String.format(Locale.ROOT, "; verify pass read %,d B of weights", verifyWeightBytesRead) : "")
+                + (pageAdvice.failures() > 0 ? String.format(Locale.ROOT, "; %,d madvise calls refused", pageAdvice.failures()) : "");
     }
 }

@@ -28,6 +28,7 @@ public final class ProfileRecorder {
     private long emitted;
     private long finalNormBytes;
     private long verifyWeightBytes;
+    private PageAdviceReport pageAdvice = PageAdviceReport.UNKNOWN;
 
     private LayerTotals layer(int layer) {
         return layers.computeIfAbsent(layer, l -> new LayerTotals());
@@ -49,6 +50,11 @@ public final class ProfileRecorder {
     /** The verify pass staged {@code bytes} of checkpoint weights (a second read of every layer it recomputes). */
     public void verifyWeightsRead(long bytes) {
         verifyWeightBytes += bytes;
+    }
+
+    /** Records whether page advice reached the kernel and how many calls it refused. */
+    public void pageAdvice(boolean nativeAdvice, long failures) {
+        pageAdvice = new PageAdviceReport(nativeAdvice, failures);
     }
 
     /** Adds block-forward time (callbacks excluded) to {@code layer}. */
@@ -98,6 +104,6 @@ public final class ProfileRecorder {
             weightBytes += t.weightBytes;
         }
         return new Profile(tokens, (System.nanoTime() - startNanos) / 1e9, embedSeconds, weightBytes, residualRead,
-                residualWritten, emitted, out, verifyWeightBytes);
+                residualWritten, emitted, out, verifyWeightBytes, pageAdvice);
     }
 }

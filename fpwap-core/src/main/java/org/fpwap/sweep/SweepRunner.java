@@ -150,6 +150,7 @@ final class SweepRunner {
                 }
             }
             profile.residual(buffer.bytesRead(), buffer.bytesWritten());
+            profile.pageAdvice(buffer.adviceIsNative(), buffer.adviceFailures());
             Profile finished = profile.finish(summary.totalTokens());
             config.progress().on(new ProgressEvent.RunFinished(finished));
             var emits = dispatcher.commit();
