@@ -43,7 +43,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Build the demo model and prompts (once, in a cache directory), then run preflight, a sweep with "
-                + "activations + PCA + diff-of-means, and a second sweep steering along the first PCA component.")
+                + "activations + PCA + diff-of-means, and a second sweep steering along the first PCA component, verified "
+                + "bit for bit against the naive schedule.")
 final class DemoCommand implements Callable<Integer> {
 
     /** Bumped whenever the demo model's shape changes, so stale caches are rebuilt rather than reused. */
