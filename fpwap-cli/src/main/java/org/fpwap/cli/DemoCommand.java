@@ -38,11 +38,13 @@ import picocli.CommandLine.Option;
  * {@code fpwap demo}: makes the built-in demo model (Llama family, BF16, two shards, ~24 MB per layer) and
  * a labelled prompt file in a cache directory on first use, then shows the whole workflow: preflight;
  * pass 1 with RawActivations + IncrementalPCA + DiffOfMeans; pass 2 steering along pass 1's first
- * principal component; and how far the steering moved the last layer.
+ * principal component, verified bit for bit against the naive schedule (as {@code extract --verify}); and how far
+ * the steering moved the last layer.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Build the demo model and prompts (once, in a cache directory), then run preflight, a sweep with "
-                + "activations + PCA + diff-of-means, and a second sweep steering along the first PCA component.")
+                + "activations + PCA + diff-of-means, and a second sweep steering along the first PCA component, verified "
+                + "bit for bit against the naive schedule.")
 final class DemoCommand implements Callable<Integer> {
 
     /** Bumped whenever the demo model's shape changes, so stale caches are rebuilt rather than reused. */
@@ -65,29 +67,34 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "Print stack traces on errors.")
     boolean debug;
 
+    /** The same workflow on a 64-wide model, for tests; cached apart from the full demo. */
+    @Option(names = "--small", hidden = true)
+    boolean small;
+
     @Override
     public Integer call() {
         PrintWriter o = quiet ? new PrintWriter(PrintWriter.nullWriter()) : spec.commandLine().getOut();
-        Path root = (cache != null ? cache : defaultCache()).resolve(DEMO_VERSION);
+        Path root = (cache != null ? cache : defaultCache()).resolve(small ? DEMO_VERSION + "-small" : DEMO_VERSION);
+        RandomModelConfig config = demoModel(small);
         Path model = root.resolve("model");
         Path prompts = root.resolve("prompts.jsonl");
         Path runDir = out != null ? out : root.resolve("run");
         if (!Files.exists(root.resolve(".complete"))) {
             o.println("building the demo model and prompts in " + root + " (first run only) ...");
             o.flush();
-            RandomModelWriter.write(demoModel(), model);
-            writePrompts(prompts);
+            RandomModelWriter.write(config, model);
+            writePrompts(prompts, promptCount());
             touch(root.resolve(".complete"));
         }
-        o.println("model:   " + model + " (llama, BF16, 2 shards, H=1024, 4 layers, ~24 MB per layer)");
-        o.println("prompts: " + prompts + " (96 prompts in two labelled classes, 8-64 tokens)");
+        o.printf(Locale.ROOT, "model:   %s (llama, BF16, 2 shards, H=%d, %d layers)%n", model, config.hiddenSize(), config.numLayers());
+        o.printf(Locale.ROOT, "prompts: %s (%d prompts in two labelled classes, 8-64 tokens)%n", prompts, promptCount());
 
         Path pass1 = runDir.resolve("pass1");
         List<Callback> first = List.of(
                 RawActivations.at(Layers.all()).pool(Pool.LAST),
                 IncrementalPCA.at(Layers.all()).components(4),
                 DiffOfMeans.at(Layers.all()));
-        ExtractJob one = job(model, prompts, pass1, first);
+        ExtractJob one = job(model, prompts, pass1, first, false);
         Plan plan = one.preflight();
         o.print(plan.summary());
         o.println("\npass 1: RawActivations (last token) + IncrementalPCA (k=4) + DiffOfMeans at every layer");
@@ -100,14 +107,19 @@ final class DemoCommand implements Callable<Integer> {
         float sigma = (float) Math.sqrt(((ArtifactTensor.F32) pca.tensor("explained_variance")).data()[0]);
         float alpha = 4 * sigma;
         Path pass2 = runDir.resolve("pass2");
-        o.printf(Locale.ROOT, "%npass 2: steer layer %d's residual_post along PCA component 0 of pass 1 (alpha = 4 sigma = %.3f)%n",
-                STEER_LAYER, alpha);
+        o.printf(Locale.ROOT, "%npass 2: steer layer %d's residual_post along PCA component 0 of pass 1 (alpha = 4 sigma = %.3f), "
+                + "verified against the naive schedule%n", STEER_LAYER, alpha);
         o.flush();
         List<Callback> second = List.of(
                 SteerInBasis.at(Layers.of(STEER_LAYER), SteeringVector.fromFile(basis, "components", 0)).alpha(alpha),
                 RawActivations.at(Layers.of(LAYERS - 1)).pool(Pool.LAST));
-        ExtractJob.Outcome outcome2 = job(model, prompts, pass2, second).run(quiet ? null : o);
+        ExtractJob.Outcome outcome2 = job(model, prompts, pass2, second, true).run(quiet ? null : o);
         print(o, outcome2);
+        if (outcome2.verification().isPresent() && !outcome2.verification().get().identical()) {
+            spec.commandLine().getErr().println("fpwap demo: " + outcome2.verification().get().summary());
+            spec.commandLine().getErr().flush();
+            return ExtractCommand.VERIFY_FAILED;
+        }
 
         Path last = Path.of("layer-" + (LAYERS - 1), "residual_post.arrow");
         o.printf(Locale.ROOT, "%nsanity: steering moved the last layer's last-token activations by %.1f%% of their norm on average%n",
@@ -117,11 +129,11 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static ExtractJob job(Path model, Path prompts, Path out, List<Callback> callbacks) {
+    private static ExtractJob job(Path model, Path prompts, Path out, List<Callback> callbacks, boolean verify) {
         JsonObject options = new JsonObject();
         options.addProperty("demo", DEMO_VERSION);
         return new ExtractJob(model, prompts, out, callbacks, true, OutputFormat.ARROW, 0, "cpu", 0, Optional.empty(),
-                Optional.empty(), false, options);
+                Optional.empty(), verify, options);
     }
 
     private static void print(PrintWriter o, ExtractJob.Outcome outcome) {
@@ -152,11 +164,11 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    static RandomModelConfig demoModel() {
+    static RandomModelConfig demoModel(boolean small) {
         return RandomModelConfig.builder(ModelFamily.LLAMA)
-                .dims(1024, 16, 8, 64)
+                .dims(small ? 64 : 1024, small ? 4 : 16, small ? 2 : 8, small ? 16 : 64)
                 .layers(LAYERS)
-                .intermediate(2816)
+                .intermediate(small ? 128 : 2816)
                 .vocab(4096)
                 .maxPositions(512)
                 .dtype(DType.BF16)
@@ -166,10 +178,14 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Two classes whose prompts draw tokens from different halves of the vocabulary, so the label is learnable. */
-    private static void writePrompts(Path file) {
+    private int promptCount() {
+        return small ? 32 : 96;
+    }
+
+    private static void writePrompts(Path file, int count) {
         Random random = new Random(7);
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 96; i++) {
+        for (int i = 0; i < count; i++) {
             int label = i % 2;
             int len = 8 + random.nextInt(57);
             sb.append("{\"input_ids\": [1");

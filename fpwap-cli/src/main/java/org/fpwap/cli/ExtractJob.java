@@ -76,6 +76,8 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
 
     /** Runs the job, showing progress on {@code progress} (null: silent). */
     Outcome run(PrintWriter progress) {
+        NewDirectory created = NewDirectory.before(out);
+        boolean success = false;
         prepareOutputDirectory();
         try (TextTokenizer textTokenizer = openTokenizer();
                 ProgressPrinter printer = progress == null ? null : new ProgressPrinter(progress, ProgressPrinter.stdoutIsTerminal());
@@ -96,18 +98,24 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
                     result.profile().tokensPerSecond()));
             summary.add(ProfileReport.render(result.profile(), sweep.model()));
             result.verification().ifPresent(v -> summary.add(v.summary()));
+            success = true;
             return new Outcome(files, summary, result.verification());
         } finally {
             deleteWorkDir();
+            if (!success) {
+                created.removeIfStillEmpty();
+            }
         }
     }
 
     /** The plan {@code extract} would follow, with a measured time estimate; runs nothing. */
     Plan preflight() {
+        NewDirectory created = NewDirectory.before(out);
         try (TextTokenizer textTokenizer = openTokenizer(); Sweep sweep = sweep(textTokenizer, ProgressListener.NONE)) {
             return sweep.preflight();
         } finally {
             deleteWorkDir();
+            created.removeIfStillEmpty();
         }
     }
 

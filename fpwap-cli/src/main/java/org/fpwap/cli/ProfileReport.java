@@ -33,9 +33,18 @@ final class ProfileReport {
                     l.forwardSeconds() + l.callbackSeconds() + l.ioSeconds() + l.loadWaitSeconds()));
         }
         sb.append(String.format(Locale.ROOT, "  %-28s %,d B%n", "weights read", p.weightBytesRead()));
+        if (p.verifyWeightBytesRead() > 0) {
+            sb.append(String.format(Locale.ROOT, "  %-28s %,d B%n", "weights read again (verify)", p.verifyWeightBytesRead()));
+        }
         sb.append(String.format(Locale.ROOT, "  %-28s %,d B read, %,d B written%n", "residual", p.residualBytesRead(),
                 p.residualBytesWritten()));
         sb.append(String.format(Locale.ROOT, "  %-28s %,d B%n", "emitted", p.emittedBytes()));
+        if (!p.pageAdvice().nativeAdvice() || p.pageAdvice().failures() > 0) {
+            sb.append(String.format(Locale.ROOT, "  %-28s %s%n", "page advice", p.pageAdvice().nativeAdvice()
+                    ? String.format(Locale.ROOT, "%,d madvise calls refused: resident memory may grow with the residual file",
+                            p.pageAdvice().failures())
+                    : "no madvise on this platform: resident memory may grow with the residual file"));
+        }
         sb.append(String.format(Locale.ROOT, "  %-28s %,.0f tok/s%n", "throughput", p.tokensPerSecond()));
         sb.append(String.format(Locale.ROOT, "  %-28s %.1f GFLOP/s (dense GEMMs over forward time)", "achieved",
                 forward > 0 ? flops / forward / 1e9 : 0));

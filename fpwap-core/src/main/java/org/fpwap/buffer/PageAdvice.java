@@ -13,8 +13,9 @@ import java.util.Optional;
  * Page-cache hints for a mapped file, as Lucene's {@code MMapDirectory} gives them: {@code madvise}
  * through FFM where the platform has it, a no-op everywhere else.
  *
- * <p>Advice is only ever a hint: failures (no native access granted, no libc symbol, an error code
- * from the kernel) are swallowed, because reading the pages on first touch is always correct.
+ * <p>Advice is only ever a hint, so nothing here throws: without native access or a libc symbol the no-op
+ * is used, and a call the kernel refuses returns false. The caller counts refusals and the sweep reports them
+ * in the profile, because the residual buffer's flat resident set depends on {@code MADV_DONTNEED} working.
  */
 abstract sealed class PageAdvice {
     /** {@code MADV_WILLNEED} on Linux and macOS alike. */
@@ -39,8 +40,9 @@ abstract sealed class PageAdvice {
      * @param mapping a mapped file segment
      * @param offset byte offset in the mapping
      * @param length bytes
+     * @return false if the kernel refused the advice (the no-op never fails)
      */
-    abstract void willNeed(MemorySegment mapping, long offset, long length);
+    abstract boolean willNeed(MemorySegment mapping, long offset, long length);
 
     /**
      * Drops {@code [offset, offset + length)} of a shared file mapping from this process's resident set.
@@ -51,8 +53,9 @@ abstract sealed class PageAdvice {
      * @param mapping a shared, mapped file segment
      * @param offset byte offset in the mapping
      * @param length bytes
+     * @return false if the kernel refused the advice (the no-op never fails)
      */
-    abstract void dontNeed(MemorySegment mapping, long offset, long length);
+    abstract boolean dontNeed(MemorySegment mapping, long offset, long length);
 
     /**
      * Tells whether advice reaches the kernel.
@@ -91,13 +94,15 @@ abstract sealed class PageAdvice {
 
     static final class NoOp extends PageAdvice {
         @Override
-        void willNeed(MemorySegment mapping, long offset, long length) {
+        boolean willNeed(MemorySegment mapping, long offset, long length) {
             // Pages are read on first touch.
+            return true;
         }
 
         @Override
-        void dontNeed(MemorySegment mapping, long offset, long length) {
+        boolean dontNeed(MemorySegment mapping, long offset, long length) {
             // The kernel reclaims pages under memory pressure on its own.
+            return true;
         }
 
         @Override
@@ -116,18 +121,18 @@ abstract sealed class PageAdvice {
         }
 
         @Override
-        void willNeed(MemorySegment mapping, long offset, long length) {
-            advise(mapping, offset, length, MADV_WILLNEED);
+        boolean willNeed(MemorySegment mapping, long offset, long length) {
+            return advise(mapping, offset, length, MADV_WILLNEED);
         }
 
         @Override
-        void dontNeed(MemorySegment mapping, long offset, long length) {
-            advise(mapping, offset, length, MADV_DONTNEED);
+        boolean dontNeed(MemorySegment mapping, long offset, long length) {
+            return advise(mapping, offset, length, MADV_DONTNEED);
         }
 
-        private void advise(MemorySegment mapping, long offset, long length, int advice) {
+        private boolean advise(MemorySegment mapping, long offset, long length, int advice) {
             if (length <= 0) {
-                return;
+                return true;
             }
             // madvise needs a page-aligned start; the mapping itself starts on a page boundary. Widening to
             // whole pages is safe for both advices on a shared file mapping (no data is ever discarded).
@@ -135,9 +140,10 @@ abstract sealed class PageAdvice {
             long alignedStart = start & ~pageMask;
             long alignedLength = length + (start - alignedStart);
             try {
-                int ignored = (int) madvise.invokeExact(MemorySegment.ofAddress(alignedStart), alignedLength, advice);
+                return (int) madvise.invokeExact(MemorySegment.ofAddress(alignedStart), alignedLength, advice) == 0;
             } catch (Throwable e) {
-                // A hint that fails changes nothing.
+                // A hint that cannot be given changes no data; the caller counts it.
+                return false;
             }
         }
 

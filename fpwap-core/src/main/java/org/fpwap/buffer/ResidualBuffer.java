@@ -121,6 +121,7 @@ public final class ResidualBuffer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder bytesRead = new LongAdder();
     private final LongAdder bytesWritten = new LongAdder();
+    private final LongAdder adviceFailures = new LongAdder();
 
     private ResidualBuffer(Path path, int hiddenSize, Transport transport, boolean keep, long[] sampleIds,
                            int[] lengths, long[] tokenOffsets, SampleIndex index, Arena arena,
@@ -179,6 +180,13 @@ public final class ResidualBuffer implements AutoCloseable {
     static ResidualBuffer create(Path workDir, int hiddenSize, long[] sampleIdsInProcessingOrder,
                                  int[] lengthsInProcessingOrder, Transport transport, boolean keep,
                                  SpaceProbe space) {
+        return create(workDir, hiddenSize, sampleIdsInProcessingOrder, lengthsInProcessingOrder, transport, keep, space,
+                PageAdvice.platform());
+    }
+
+    static ResidualBuffer create(Path workDir, int hiddenSize, long[] sampleIdsInProcessingOrder,
+                                 int[] lengthsInProcessingOrder, Transport transport, boolean keep,
+                                 SpaceProbe space, PageAdvice advice) {
         Objects.requireNonNull(workDir, "workDir is null");
         Objects.requireNonNull(transport, "transport is null");
         Objects.requireNonNull(space, "space is null");
@@ -215,7 +223,7 @@ public final class ResidualBuffer implements AutoCloseable {
             // Mapping past the end grows the file sparsely: no block is allocated until a row is written.
             MemorySegment mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, fileBytes, arena);
             ResidualBuffer buffer = new ResidualBuffer(path, hiddenSize, transport, keep, ids, lengths, tokenOffsets,
-                    index, arena, mapping, PageAdvice.platform());
+                    index, arena, mapping, Objects.requireNonNull(advice, "advice is null"));
             success = true;
             return buffer;
         } catch (IOException e) {
@@ -532,7 +540,28 @@ public final class ResidualBuffer implements AutoCloseable {
         long bytesPerToken = (long) hiddenSize * transport.bytesPerElement();
         long start = tokenOffsets[first] * bytesPerToken;
         long end = tokenOffsets[first + count] * bytesPerToken;
-        advice.willNeed(mapping, start, end - start);
+        if (!advice.willNeed(mapping, start, end - start)) {
+            adviceFailures.increment();
+        }
+    }
+
+    /**
+     * Tells whether page advice reaches the kernel here ({@code madvise}), or is a no-op on this platform.
+     *
+     * @return true on Linux and macOS with native access granted
+     */
+    public boolean adviceIsNative() {
+        return advice.isNative();
+    }
+
+    /**
+     * Counts the {@code madvise} calls the kernel refused. Without {@code MADV_DONTNEED} the rows this
+     * buffer released stay in the process's resident set, which then grows with the residual file.
+     *
+     * @return refused calls so far
+     */
+    public long adviceFailures() {
+        return adviceFailures.sum();
     }
 
     /**
@@ -552,7 +581,9 @@ public final class ResidualBuffer implements AutoCloseable {
         long bytesPerToken = (long) hiddenSize * transport.bytesPerElement();
         long start = tokenOffsets[first] * bytesPerToken;
         long end = tokenOffsets[first + count] * bytesPerToken;
-        advice.dontNeed(mapping, start, end - start);
+        if (!advice.dontNeed(mapping, start, end - start)) {
+            adviceFailures.increment();
+        }
     }
 
     /**

@@ -15,19 +15,31 @@ import org.fpwap.device.EngineInfo;
  * @param tokens real tokens processed
  * @param wallSeconds wall-clock time of the run
  * @param embedSeconds time of the embedding pass
- * @param weightBytesRead checkpoint bytes read for all layers
+ * @param weightBytesRead checkpoint weight bytes the streaming pass staged: every processed layer (see
+ *     {@code layers}) plus the final norm when it is applied
  * @param residualBytesRead residual-buffer bytes read
  * @param residualBytesWritten residual-buffer bytes written
  * @param emittedBytes bytes of emits stored
  * @param layers per-layer breakdown, in layer order
  * @param transfers host/device copies per layer (absent: none); see {@link TransferCounts}
+ * @param verifyWeightBytesRead checkpoint weight bytes the verify pass staged again (0 without verify)
+ * @param pageAdvice whether the residual buffer's {@code madvise} calls reached the kernel, and how many it refused
  */
 public record Profile(long tokens, double wallSeconds, double embedSeconds, long weightBytesRead, long residualBytesRead,
-        long residualBytesWritten, long emittedBytes, List<LayerProfile> layers, Map<Integer, TransferCounts> transfers) {
+        long residualBytesWritten, long emittedBytes, List<LayerProfile> layers, Map<Integer, TransferCounts> transfers,
+        long verifyWeightBytesRead, PageAdviceReport pageAdvice) {
 
     public Profile {
         layers = List.copyOf(layers);
         transfers = Map.copyOf(transfers);
+        java.util.Objects.requireNonNull(pageAdvice, "pageAdvice is null");
+    }
+
+    /** A profile of a run without device copies or a verify pass. */
+    public Profile(long tokens, double wallSeconds, double embedSeconds, long weightBytesRead, long residualBytesRead,
+            long residualBytesWritten, long emittedBytes, List<LayerProfile> layers) {
+        this(tokens, wallSeconds, embedSeconds, weightBytesRead, residualBytesRead, residualBytesWritten, emittedBytes, layers,
+                Map.of(), 0, PageAdviceReport.UNKNOWN);
     }
 
     /** Host/device copies of {@code layer} (zero on CPU). */
@@ -59,6 +71,7 @@ public record Profile(long tokens, double wallSeconds, double embedSeconds, long
         o.addProperty("tok_per_s", tokensPerSecond());
         o.addProperty("embed_s", embedSeconds);
         o.addProperty("weight_bytes_read", weightBytesRead);
+        o.addProperty("verify_weight_bytes_read", verifyWeightBytesRead);
         o.addProperty("residual_bytes_read", residualBytesRead);
         o.addProperty("residual_bytes_written", residualBytesWritten);
         o.addProperty("emitted_bytes", emittedBytes);
@@ -77,6 +90,10 @@ public record Profile(long tokens, double wallSeconds, double embedSeconds, long
             array.add(j);
         }
         o.add("layers", array);
+        JsonObject advice = new JsonObject();
+        advice.addProperty("native", pageAdvice.nativeAdvice());
+        advice.addProperty("failures", pageAdvice.failures());
+        o.add("page_advice", advice);
         o.add("engine", engine.toJson());
         return new GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n";
     }
@@ -115,7 +132,10 @@ public record Profile(long tokens, double wallSeconds, double embedSeconds, long
         return String.format(Locale.ROOT, "%,d tokens in %.2f s (%,.0f tok/s); embed %.2f s, forward %.2f s, callbacks %.2f s, "
                         + "residual I/O %.2f s, weight load %.2f s (waited %.2f s); weights read %,d B, residual %,d B read / %,d B written, emitted %,d B",
                 tokens, wallSeconds, tokensPerSecond(), embedSeconds, t.forward(), t.callbacks(), t.io(), t.load(), t.loadWait(),
-                weightBytesRead, residualBytesRead, residualBytesWritten, emittedBytes) + transferSummary();
+                weightBytesRead, residualBytesRead, residualBytesWritten, emittedBytes)
+                + (verifyWeightBytesRead > 0 ? String.format(Locale.ROOT, "; verify pass read %,d B of weights", verifyWeightBytesRead) : "")
+                + (pageAdvice.failures() > 0 ? String.format(Locale.ROOT, "; %,d madvise calls refused", pageAdvice.failures()) : "")
+                + transferSummary();
     }
 
     /** The device copies, for the summary; nothing where there were none (CPU). */

@@ -29,6 +29,9 @@ public final class ProfileRecorder {
     private long residualRead;
     private long residualWritten;
     private long emitted;
+    private long finalNormBytes;
+    private long verifyWeightBytes;
+    private PageAdviceReport pageAdvice = PageAdviceReport.UNKNOWN;
 
     private LayerTotals layer(int layer) {
         return layers.computeIfAbsent(layer, l -> new LayerTotals());
@@ -55,6 +58,21 @@ public final class ProfileRecorder {
     /** Residual rows of a microbatch of {@code layer} copied back to the host. */
     public void download(int layer, long bytes, double seconds) {
         layer(layer).transfers = layer(layer).transfers.plus(new TransferCounts(0, 0, 0, 0, bytes, seconds));
+    }
+
+    /** The final norm's weights were staged ({@code bytes} read from the checkpoint). */
+    public void finalNormLoaded(long bytes) {
+        finalNormBytes += bytes;
+    }
+
+    /** The verify pass staged {@code bytes} of checkpoint weights (a second read of every layer it recomputes). */
+    public void verifyWeightsRead(long bytes) {
+        verifyWeightBytes += bytes;
+    }
+
+    /** Records whether page advice reached the kernel and how many calls it refused. */
+    public void pageAdvice(boolean nativeAdvice, long failures) {
+        pageAdvice = new PageAdviceReport(nativeAdvice, failures);
     }
 
     /** Adds block-forward time (callbacks excluded) to {@code layer}. */
@@ -98,7 +116,7 @@ public final class ProfileRecorder {
     public Profile finish(long tokens) {
         List<LayerProfile> out = new ArrayList<>();
         Map<Integer, TransferCounts> transfers = new HashMap<>();
-        long weightBytes = 0;
+        long weightBytes = finalNormBytes;
         for (var e : layers.entrySet()) {
             LayerTotals t = e.getValue();
             out.add(new LayerProfile(e.getKey(), t.load, t.wait, t.forward, t.callbacks, t.io, t.weightBytes));
@@ -108,6 +126,6 @@ public final class ProfileRecorder {
             }
         }
         return new Profile(tokens, (System.nanoTime() - startNanos) / 1e9, embedSeconds, weightBytes, residualRead,
-                residualWritten, emitted, out, transfers);
+                residualWritten, emitted, out, transfers, verifyWeightBytes, pageAdvice);
     }
 }

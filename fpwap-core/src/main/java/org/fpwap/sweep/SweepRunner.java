@@ -98,6 +98,9 @@ final class SweepRunner {
             MemorySegment input = inputArena.allocate(Math.max(1, plan.maxSlots() * spec.hiddenSize() * Float.BYTES), 64);
             try (Prefetcher prefetcher = new Prefetcher(loader, loader.largestLayoutBytes(), profile);
                     NormWeights finalNorm = normed ? loader.loadFinalNorm(manager) : null) {
+                if (normed) {
+                    profile.finalNormLoaded(WeightBytes.finalNorm(checkpoint, loader));
+                }
                 prefetcher.request(0);
                 embed(embedder, buffer, summary, tokensForVerify);
                 config.progress().on(new ProgressEvent.RunStarted(deepest + 1, plan.count(), summary.totalTokens()));
@@ -142,8 +145,12 @@ final class SweepRunner {
             Optional<VerifyReport> verification = Optional.empty();
             if (digests != null) {
                 verification = Optional.of(verify(loader, embedder, plan, summary, tokensForVerify, manager, digests));
+                if (normed) {
+                    profile.verifyWeightsRead(WeightBytes.finalNorm(checkpoint, loader));
+                }
             }
             profile.residual(buffer.bytesRead(), buffer.bytesWritten());
+            profile.pageAdvice(buffer.adviceIsNative(), buffer.adviceFailures());
             Profile finished = profile.finish(summary.totalTokens());
             config.progress().on(new ProgressEvent.RunFinished(finished));
             var emits = dispatcher.commit();
@@ -239,6 +246,7 @@ final class SweepRunner {
                         digests)) {
             for (int l = 0; l <= deepest; l++) {
                 layers.add(loader.loadLayer(l, manager));
+                profile.verifyWeightsRead(layers.getLast().bytesRead());
             }
             NaiveForward naive = new NaiveForward(spec, embedder, layers, Optional.ofNullable(finalNorm));
             for (int m = 0; m < plan.count(); m++) {

@@ -55,7 +55,7 @@ class Gpt2PrefixTest {
             assertTrue(c.contains("transformer.h.1.attn.c_attn.weight"), "written with the prefix");
         }
         double max = Comparisons.assertMatchesReference(dir, prompts(), OurForward.hiddenStates(dir, prompts(), PaddingSide.LEFT),
-                1e-5, "gpt2 with transformer. prefix");
+                Comparisons.REFERENCE_TOLERANCE, "gpt2 with transformer. prefix");
         System.out.println("gpt2 prefixed vs reference: max rel err " + max);
     }
 
@@ -67,7 +67,7 @@ class Gpt2PrefixTest {
             assertFalse(c.contains("transformer.wte.weight"), "written without the prefix");
         }
         double max = Comparisons.assertMatchesReference(dir, prompts(), OurForward.hiddenStates(dir, prompts(), PaddingSide.LEFT),
-                1e-5, "gpt2 without prefix");
+                Comparisons.REFERENCE_TOLERANCE, "gpt2 without prefix");
         System.out.println("gpt2 bare vs reference: max rel err " + max);
     }
 }

@@ -27,7 +27,7 @@ class HeadDimTest {
                 .seed(23).build(), dir);
         List<int[]> prompts = Comparisons.prompts(96, 6, 15, 4);
         double max = Comparisons.assertMatchesReference(dir, prompts, OurForward.hiddenStates(dir, prompts, PaddingSide.LEFT),
-                1e-5, family + " head_dim " + headDim);
+                Comparisons.REFERENCE_TOLERANCE, family + " head_dim " + headDim);
         System.out.println(family + " head_dim " + headDim + " vs reference: max rel err " + max);
     }
 }

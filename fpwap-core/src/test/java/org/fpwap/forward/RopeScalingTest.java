@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RopeScalingTest {
 
-    private static final double TOLERANCE = 1e-5;
+    private static final double TOLERANCE = Comparisons.REFERENCE_TOLERANCE;
     private static final double THETA = 10000.0; // what RandomModelWriter writes as rope_theta
     private static final int HEAD_DIM = 16;
     private static final double FACTOR = 8;

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class SlidingWindowTest {
 
-    private static final double REFERENCE_TOLERANCE = 1e-5;
+    private static final double REFERENCE_TOLERANCE = Comparisons.REFERENCE_TOLERANCE;
     private static final int LONG = 20;
     private static final int SHORT = 7;
     private static final int SMALL_WINDOW = 4;

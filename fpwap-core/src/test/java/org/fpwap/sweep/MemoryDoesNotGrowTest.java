@@ -1,17 +1,11 @@
 package org.fpwap.sweep;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.fpwap.model.ModelFamily;
 import org.fpwap.modelgen.RandomModelConfig;
 import org.fpwap.modelgen.RandomModelWriter;
@@ -59,27 +53,7 @@ class MemoryDoesNotGrowTest {
 
     /** Runs the probe in a child JVM; returns its memory figures in kB and its other outputs. */
     static Map<String, Double> probe(Path model, int prompts) throws IOException, InterruptedException {
-        Path work = Files.createTempDirectory(tmp, "work");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/java.nio=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "--add-modules=jdk.incubator.vector", "-Dai.djl.offline=true",
-                "-Xms192m", "-Xmx192m", "-XX:+AlwaysPreTouch",
-                "-cp", System.getProperty("java.class.path"), RssProbe.class.getName(), model.toString(), work.toString(),
-                Integer.toString(prompts), "16"));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "probe timed out");
-        assertEquals(0, p.exitValue(), out);
-        Map<String, Double> values = new HashMap<>();
-        for (String line : out.split("\n")) {
-            String[] parts = line.trim().split("[:\\s]+");
-            if (parts.length >= 2 && parts[0].matches("VmHWM|VmRSS|RssAnon|RssFile|PeakRssAnon|PeakRssFile|HeapCommitted|HeapUsed|tokens|wall_s|sum")) {
-                values.put(parts[0], Double.parseDouble(parts[1]));
-            }
-        }
-        assertTrue(values.containsKey("VmHWM") && values.containsKey("PeakRssAnon"), out);
-        System.out.printf("RSS probe %s, %d prompts: %s%n", model.getFileName(), prompts, values);
-        return values;
+        return RssProbe.measure(model, Files.createTempDirectory(tmp, "work"), prompts, 16);
     }
 
     private static void assertNoGrowth(String what, Map<String, Double> small, Map<String, Double> large) {
