@@ -71,7 +71,7 @@ public final class ArrowActivationWriter {
         requireNonNull(allocator, "allocator is null");
         requireNonNull(limits, "limits is null");
         Path target = out.toAbsolutePath();
-        ActivationLayout layout = new ActivationLayout(rows.hiddenSize(), rows.ragged());
+        ActivationLayout layout = new ActivationLayout(rows.hiddenSize(), rows.ragged(), rows.store());
         if (rows.sampleCount() < 0) {
             throw new IllegalArgumentException("sampleCount must be non-negative, got " + rows.sampleCount());
         }
