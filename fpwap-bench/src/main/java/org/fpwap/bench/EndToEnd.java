@@ -55,7 +55,7 @@ import org.fpwap.weights.WeightLoader;
  * (4) profile + progress overhead; (5) scaling of tok/s and peak RSS with dataset size and depth
  * (child JVMs); (6) a mixture-of-experts model vs a dense one of the same active parameters ({@link MoeVersusDense}).
  *
- * <p>Usage: {@code EndToEnd [--quick] [--out DIR] [--skip-jlama] [--skip-scaling] [--command TEXT]}
+ * <p>Usage: {@code EndToEnd [--quick] [--out DIR] [--skip-jlama] [--skip-scaling] [--only-store] [--command TEXT]}
  */
 public final class EndToEnd {
 
@@ -96,6 +96,7 @@ public final class EndToEnd {
     private final List<String> notes = new ArrayList<>();
     private final boolean skipJlama;
     private final boolean skipScaling;
+    private boolean onlyStore;
 
     private EndToEnd(Config config, boolean skipJlama, boolean skipScaling) {
         this.config = config;
@@ -107,6 +108,7 @@ public final class EndToEnd {
         boolean quick = false;
         boolean skipJlama = false;
         boolean skipScaling = false;
+        boolean onlyStore = false;
         Path out = Path.of("fpwap-bench/results");
         String command = "scripts/bench";
         for (int i = 0; i < args.length; i++) {
@@ -114,15 +116,18 @@ public final class EndToEnd {
                 case "--quick" -> quick = true;
                 case "--skip-jlama" -> skipJlama = true;
                 case "--skip-scaling" -> skipScaling = true;
+                case "--only-store" -> onlyStore = true;
                 case "--out" -> out = Path.of(args[++i]);
                 case "--command" -> command = args[++i];
                 default -> {
-                    System.err.println("usage: EndToEnd [--quick] [--out DIR] [--skip-jlama] [--skip-scaling] [--command TEXT]");
+                    System.err.println("usage: EndToEnd [--quick] [--out DIR] [--skip-jlama] [--skip-scaling] [--only-store] [--command TEXT]");
                     System.exit(2);
                 }
             }
         }
-        new EndToEnd(quick ? QUICK : DEFAULT, skipJlama, skipScaling).run(out, command);
+        EndToEnd harness = new EndToEnd(quick ? QUICK : DEFAULT, skipJlama, skipScaling);
+        harness.onlyStore = onlyStore;
+        harness.run(out, command);
     }
 
     private void run(Path outDir, String command) throws Exception {
@@ -134,16 +139,21 @@ public final class EndToEnd {
         json.add("machine", machine);
         Devices.prepareComputeThread();
         progress("generating models in " + BenchModels.root() + " (cached between runs)");
-        Path naiveDir = config.naiveModel().dir();
-        Path f32Dir = config.f32Model().dir();
-
-        streamingVsNaive(naiveDir);
-        Profile f32Profile = versusJlamaAndCeiling(f32Dir);
-        overhead(f32Dir, f32Profile);
-        rows.add(MoeVersusDense.run(config, json, notes));
-        if (!skipScaling) {
-            scaling();
+        if (!onlyStore) {
+            Path naiveDir = config.naiveModel().dir();
+            Path f32Dir = config.f32Model().dir();
+            streamingVsNaive(naiveDir);
+            Profile f32Profile = versusJlamaAndCeiling(f32Dir);
+            overhead(f32Dir, f32Profile);
+            rows.add(MoeVersusDense.run(config, json, notes));
+            if (!skipScaling) {
+                scaling();
+            }
         }
+        StoreThroughput.Size storeSize = config == QUICK ? StoreThroughput.QUICK : StoreThroughput.DEFAULT;
+        progress("row 7: activation store write throughput (f32, bf16, int8)");
+        json.add("store_throughput", StoreThroughput.report(storeSize,
+                StoreThroughput.measure(storeSize), rows));
         json.addProperty("load_avg_end", loadAverage());
         json.addProperty("total_s", (System.nanoTime() - t0) / 1e9);
 

@@ -8,6 +8,7 @@ import org.fpwap.callback.Batch;
 import org.fpwap.callback.Callback;
 import org.fpwap.callback.CallbackAction;
 import org.fpwap.callback.LayerSelection;
+import org.fpwap.callback.Store;
 import org.fpwap.forward.Hook;
 
 /**
@@ -16,6 +17,9 @@ import org.fpwap.forward.Hook;
  * and come back in dataset order from {@code Result.activations(layer, hook)}.
  *
  * <pre>{@code RawActivations.at(Layers.of(40, 45)).pool(Pool.LAST).hooks(Hook.RESIDUAL_POST)}</pre>
+ *
+ * <p>{@link #store(Store)} picks the on-disk form: exact FP32 (default), BF16, or int8 with one FP32 scale
+ * per stored vector (quantized on the compute device; see {@link Store}).
  */
 public final class RawActivations implements Callback {
 
@@ -23,8 +27,14 @@ public final class RawActivations implements Callback {
     private final Set<Hook> hooks;
     private final Pool pool;
     private final String name;
+    private final Store store;
 
     private RawActivations(LayerSelection layers, Set<Hook> hooks, Pool pool, String name) {
+        this(layers, hooks, pool, name, Store.F32);
+    }
+
+    private RawActivations(LayerSelection layers, Set<Hook> hooks, Pool pool, String name, Store store) {
+        this.store = requireNonNull(store, "store is null");
         this.layers = requireNonNull(layers, "layers is null");
         this.hooks = Set.copyOf(hooks);
         this.pool = requireNonNull(pool, "pool is null");
@@ -41,22 +51,32 @@ public final class RawActivations implements Callback {
 
     /** The same, pooled by {@code p}. */
     public RawActivations pool(Pool p) {
-        return new RawActivations(layers, hooks, p, name);
+        return new RawActivations(layers, hooks, p, name, store);
     }
 
     /** The same, at {@code hs} instead. */
     public RawActivations hooks(Hook... hs) {
-        return new RawActivations(layers, Set.of(hs), pool, name);
+        return new RawActivations(layers, Set.of(hs), pool, name, store);
     }
 
     /** The same, at {@code hs} instead. */
     public RawActivations hooks(Set<Hook> hs) {
-        return new RawActivations(layers, hs, pool, name);
+        return new RawActivations(layers, hs, pool, name, store);
     }
 
     /** The same under another name (to run two in one sweep). */
     public RawActivations named(String newName) {
-        return new RawActivations(layers, hooks, pool, newName);
+        return new RawActivations(layers, hooks, pool, newName, store);
+    }
+
+    /** The same, stored as {@code s} ({@link Store#F32} by default). */
+    public RawActivations store(Store s) {
+        return new RawActivations(layers, hooks, pool, name, s);
+    }
+
+    /** How the activations are stored. */
+    public Store store() {
+        return store;
     }
 
     /** How tokens are pooled. */
@@ -86,10 +106,11 @@ public final class RawActivations implements Callback {
 
     @Override
     public CallbackAction onBatch(Batch batch) {
-        return switch (pool) {
+        CallbackAction.Emit emit = switch (pool) {
             case LAST -> CallbackAction.Emit.perSample(batch.lastRealToken());
             case MEAN -> CallbackAction.Emit.perSample(batch.meanOverRealTokens());
             case ALL -> CallbackAction.Emit.perToken(batch.activations());
         };
+        return emit.stored(store);
     }
 }

@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import org.fpwap.callback.Callback;
 import org.fpwap.callback.LayerSelection;
 import org.fpwap.callback.Layers;
+import org.fpwap.callback.Store;
 import org.fpwap.callbacks.DiffOfMeans;
 import org.fpwap.callbacks.IncrementalPCA;
 import org.fpwap.callbacks.Pool;
@@ -99,6 +100,11 @@ final class RunOptions {
     @Option(names = "--format", defaultValue = "arrow", paramLabel = "arrow|safetensors", description = "Output format (default: ${DEFAULT-VALUE}).")
     String format;
 
+    @Option(names = "--store", defaultValue = "f32", paramLabel = "f32|bf16|int8",
+            description = "How raw activations are stored: exact f32, bf16 (half the bytes), or int8 with one f32 scale per "
+                    + "vector (a quarter; every value within scale/2) (default: ${DEFAULT-VALUE}).")
+    String store;
+
     @Option(names = "--microbatch", paramLabel = "N",
             description = "At most N prompts per microbatch (default: the largest that fits the device memory budget).")
     Integer microbatch;
@@ -155,7 +161,8 @@ final class RunOptions {
         steering().ifPresent(result::add);
         Optional<Pool> pooling = pool.equals("none") ? Optional.empty() : Optional.of(Pool.fromWireName(pool)
                 .orElseThrow(() -> new IllegalArgumentException("--pool " + pool + " is not one of last, mean, all, none")));
-        pooling.ifPresent(p -> result.add(RawActivations.at(layerSelection).hooks(hookSet).pool(p)));
+        Store storage = parseStore(store);
+        pooling.ifPresent(p -> result.add(RawActivations.at(layerSelection).hooks(hookSet).pool(p).store(storage)));
         Pool vectors = pooling.orElse(Pool.LAST);
         if (pca != null) {
             result.add(IncrementalPCA.at(layerSelection).components(positive("--pca", pca)).hooks(hookSet).input(vectors));
@@ -215,6 +222,7 @@ final class RunOptions {
         o.addProperty("ablate", ablate);
         o.addProperty("final_norm", finalNorm);
         o.addProperty("format", format);
+        o.addProperty("store", store);
         o.addProperty("microbatch", microbatch);
         o.addProperty("device", device);
         o.addProperty("device_memory", deviceMemory);
@@ -255,6 +263,14 @@ final class RunOptions {
             case "safetensors" -> OutputFormat.SAFETENSORS;
             default -> throw new IllegalArgumentException("--format " + text + " is not one of arrow, safetensors");
         };
+    }
+
+    private static Store parseStore(String text) {
+        try {
+            return Store.fromWireName(text.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--store " + text + " is not one of f32, bf16, int8");
+        }
     }
 
     private static int positive(String option, int value) {

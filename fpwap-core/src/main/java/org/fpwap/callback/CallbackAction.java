@@ -24,15 +24,27 @@ public sealed interface CallbackAction permits CallbackAction.Nothing, CallbackA
      * @param values {@code [B, W]} (one vector per sample) or {@code [B, T, W]} (one per token; pad
      *     positions are dropped)
      * @param perToken whether {@code values} has a token axis
+     * @param store how the values are stored on disk ({@link Store#F32} unless {@link #stored(Store)} says otherwise)
      */
-    record Emit(NDArray values, boolean perToken) implements CallbackAction {
+    record Emit(NDArray values, boolean perToken, Store store) implements CallbackAction {
         public Emit {
             requireNonNull(values, "values is null");
+            requireNonNull(store, "store is null");
             int rank = values.getShape().dimension();
             if (rank != (perToken ? 3 : 2)) {
                 throw new IllegalArgumentException((perToken ? "a per-token emit must be [B, T, W]" : "a per-sample emit must be [B, W]")
                         + ", got shape " + values.getShape());
             }
+        }
+
+        /** Values stored as exact FP32. */
+        public Emit(NDArray values, boolean perToken) {
+            this(values, perToken, Store.F32);
+        }
+
+        /** The same values, stored as {@code s} (int8 quantization runs on the values' device). */
+        public Emit stored(Store s) {
+            return new Emit(values, perToken, s);
         }
 
         /** One vector per sample, {@code [B, W]}. */

@@ -2,6 +2,7 @@ package org.fpwap.result;
 
 import java.lang.foreign.MemorySegment;
 import java.util.OptionalLong;
+import org.fpwap.callback.Store;
 
 /**
  * Activations for one (layer, hook), in dataset order, readable row by row (a row is one sample).
@@ -58,4 +59,34 @@ public interface ActivationRows {
      *     the segment only needs to stay valid until the next call on this object
      */
     MemorySegment rowData(int row);
+
+    /** {@return how the rows are stored; {@link Store#F32} unless the implementation says otherwise} */
+    default Store store() {
+        return Store.F32;
+    }
+
+    /**
+     * A row's values in their stored encoding ({@link #store()}): little-endian float32, little-endian
+     * bfloat16 bit patterns, or int8, {@code tokenCount(row) * hiddenSize()} of them, token-major.
+     *
+     * @param row the row index, {@code 0 <= row < sampleCount()}
+     * @return the values; valid until the next call on this object
+     */
+    default MemorySegment storedRowData(int row) {
+        if (store() != Store.F32) {
+            throw new UnsupportedOperationException(getClass().getName() + " stores " + store().wireName()
+                    + " but does not override storedRowData");
+        }
+        return rowData(row);
+    }
+
+    /**
+     * Int8 rows only: the scale of each of a row's vectors ({@code value = int8 × scale}).
+     *
+     * @param row the row index, {@code 0 <= row < sampleCount()}
+     * @return {@code tokenCount(row)} little-endian float32 scales
+     */
+    default MemorySegment rowScales(int row) {
+        throw new UnsupportedOperationException("rows stored as " + store().wireName() + " have no scales");
+    }
 }

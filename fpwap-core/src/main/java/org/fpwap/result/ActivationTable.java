@@ -5,21 +5,31 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.OptionalLong;
+import org.fpwap.callback.Store;
 import org.fpwap.safetensors.SafetensorsFile;
 import org.fpwap.safetensors.TensorInfo;
+import org.fpwap.safetensors.Widening;
 
 /**
  * One (callback, layer, hook)'s emitted activations, in dataset order, read from the mapped file the
  * sweep wrote (never loaded whole). Row {@code i} is sample {@code i}: one vector, or one per real token.
+ *
+ * <p>{@link #vectors(int)} and {@link #rowData(int)} always give FP32 (BF16 widened exactly, int8
+ * dequantized as {@code q × scale}). For streaming without conversion, {@link #storedData()},
+ * {@link #storedRowData(int)} and {@link #scales()} expose the mapped bytes as they are on disk.
  */
 public final class ActivationTable implements ActivationRows, AutoCloseable {
 
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final SafetensorsFile file;
     private final MemorySegment activations;
     private final MemorySegment offsets;
+    private final Store store;
+    /** Int8 only. */
+    private final MemorySegment scales;
     private final OptionalLong[] labels;
     private final int width;
     private final int rows;
@@ -28,6 +38,17 @@ public final class ActivationTable implements ActivationRows, AutoCloseable {
         this.file = file;
         TensorInfo info = file.require("activations");
         this.activations = file.data("activations");
+        this.store = switch (info.dtype()) {
+            case F32 -> Store.F32;
+            case BF16 -> Store.BF16;
+            case I8 -> Store.INT8;
+            default -> throw new IllegalArgumentException(file.path() + ": tensor activations has dtype " + info.dtype()
+                    + "; expected F32, BF16 or I8");
+        };
+        if (store == Store.INT8 && file.find("scales").isEmpty()) {
+            throw new IllegalArgumentException(file.path() + ": int8 activations need a 'scales' F32 tensor, which is missing");
+        }
+        this.scales = store == Store.INT8 ? file.data("scales") : null;
         this.offsets = file.find("offsets").isPresent() ? file.data("offsets") : null;
         this.width = (int) info.shape()[1];
         this.rows = (int) file.require("sample_ids").shape()[0];
@@ -87,22 +108,87 @@ public final class ActivationTable implements ActivationRows, AutoCloseable {
         return (int) (firstVector(row + 1) - firstVector(row));
     }
 
-    private long firstVector(int row) {
+    /**
+     * The index of sample {@code row}'s first vector in {@link #storedData()} and {@link #scales()}: {@code row}
+     * when pooled, its offset when ragged.
+     */
+    public long firstVector(int row) {
         return offsets == null ? row : offsets.getAtIndex(LONG, row);
     }
 
+    /** FP32 values, decoded into a fresh heap segment when the file is compressed. */
     @Override
     public MemorySegment rowData(int row) {
-        long bytes = (long) width * Float.BYTES;
+        if (store == Store.F32) {
+            return storedRowData(row);
+        }
+        float[][] v = vectors(row);
+        MemorySegment out = MemorySegment.ofArray(new byte[v.length * width * Float.BYTES]);
+        for (int t = 0; t < v.length; t++) {
+            MemorySegment.copy(v[t], 0, out, FLOAT, (long) t * width * Float.BYTES, width);
+        }
+        return out;
+    }
+
+    @Override
+    public Store store() {
+        return store;
+    }
+
+    /** The mapped values of sample {@code row} as stored (F32, BF16 bits or int8), zero copy. */
+    @Override
+    public MemorySegment storedRowData(int row) {
+        long bytes = (long) width * bytesPerValue();
         return activations.asSlice(firstVector(row) * bytes, tokenCount(row) * bytes);
     }
 
-    /** Sample {@code row}'s vectors as {@code [tokens][width]} (one row unless ragged). */
+    /** Int8 only: the mapped scales of sample {@code row}'s vectors, zero copy. */
+    @Override
+    public MemorySegment rowScales(int row) {
+        return scales().asSlice(firstVector(row) * Float.BYTES, (long) tokenCount(row) * Float.BYTES);
+    }
+
+    /** The whole mapped {@code activations} tensor as stored, {@code [vectors, width]}, zero copy. */
+    public MemorySegment storedData() {
+        return activations;
+    }
+
+    /** Int8 only: the whole mapped {@code scales} tensor, one little-endian float32 per stored vector, zero copy. */
+    public MemorySegment scales() {
+        if (scales == null) {
+            throw new IllegalStateException(path() + " stores " + store.wireName() + " activations, which have no scales");
+        }
+        return scales;
+    }
+
+    private int bytesPerValue() {
+        return switch (store) {
+            case F32 -> Float.BYTES;
+            case BF16 -> 2;
+            case INT8 -> 1;
+        };
+    }
+
+    /** Sample {@code row}'s vectors as FP32 {@code [tokens][width]} (one row unless ragged), dequantized if needed. */
     public float[][] vectors(int row) {
         float[][] out = new float[tokenCount(row)][width];
-        MemorySegment data = rowData(row);
+        MemorySegment data = storedRowData(row);
         for (int t = 0; t < out.length; t++) {
-            MemorySegment.copy(data, FLOAT, (long) t * width * Float.BYTES, out[t], 0, width);
+            long base = (long) t * width;
+            switch (store) {
+                case F32 -> MemorySegment.copy(data, FLOAT, base * Float.BYTES, out[t], 0, width);
+                case BF16 -> {
+                    for (int i = 0; i < width; i++) {
+                        out[t][i] = Widening.bf16ToF32(data.get(SHORT, (base + i) * 2));
+                    }
+                }
+                case INT8 -> {
+                    float scale = scales.getAtIndex(FLOAT, firstVector(row) + t);
+                    for (int i = 0; i < width; i++) {
+                        out[t][i] = data.get(ValueLayout.JAVA_BYTE, base + i) * scale;
+                    }
+                }
+            }
         }
         return out;
     }

@@ -17,6 +17,8 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.TinyIntVector;
+import org.apache.arrow.vector.UInt2Vector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.complex.ListVector;
@@ -24,11 +26,14 @@ import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.InvalidArrowFileException;
 import org.apache.arrow.vector.ipc.message.ArrowBlock;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.fpwap.callback.Store;
+import org.fpwap.safetensors.Widening;
 
 /**
  * Reads an activation file written by {@link ArrowActivationWriter}, row by row, as plain Java
  * values. Meant for tests and small results: each row is copied to the heap, and only one record
- * batch is held in memory at a time.
+ * batch is held in memory at a time. Compressed files come back as FP32: BF16 widened exactly, int8
+ * multiplied by its vector's scale.
  *
  * <p>Not thread-safe. Closing releases the file and all Arrow memory (and fails loudly on a leak).
  */
@@ -121,6 +126,11 @@ public final class ArrowActivationReader implements AutoCloseable, Iterable<Acti
     /** {@return whether rows hold a list of vectors (one per token) rather than exactly one} */
     public boolean ragged() {
         return layout.ragged();
+    }
+
+    /** {@return how the file stores its values (f32 unless its schema metadata says bf16 or int8)} */
+    public Store store() {
+        return layout.store();
     }
 
     /** {@return the number of rows in the file} */
@@ -227,16 +237,40 @@ public final class ArrowActivationReader implements AutoCloseable, Iterable<Acti
             firstToken = i;
             tokens = 1;
         }
-        Float4Vector floats = (Float4Vector) vectors.getDataVector();
         int h = layout.hiddenSize();
         float[][] values = new float[tokens][h];
         for (int t = 0; t < tokens; t++) {
             int base = (firstToken + t) * h;
-            for (int d = 0; d < h; d++) {
-                values[t][d] = floats.get(base + d);
+            switch (layout.store()) {
+                case F32 -> {
+                    Float4Vector floats = (Float4Vector) vectors.getDataVector();
+                    for (int d = 0; d < h; d++) {
+                        values[t][d] = floats.get(base + d);
+                    }
+                }
+                case BF16 -> {
+                    UInt2Vector bits = (UInt2Vector) vectors.getDataVector();
+                    for (int d = 0; d < h; d++) {
+                        values[t][d] = Widening.bf16ToF32((short) bits.get(base + d));
+                    }
+                }
+                case INT8 -> {
+                    TinyIntVector q = (TinyIntVector) vectors.getDataVector();
+                    float scale = scale(firstToken + t);
+                    for (int d = 0; d < h; d++) {
+                        values[t][d] = q.get(base + d) * scale;
+                    }
+                }
             }
         }
         return new ActivationRow(ids.get(i), label, values);
+    }
+
+    /** The scale of the {@code vector}-th vector of the loaded batch (the pooled column or the flattened lists). */
+    private float scale(int vector) {
+        var column = root.getVector(ActivationLayout.SCALE);
+        Float4Vector scales = layout.ragged() ? (Float4Vector) ((ListVector) column).getDataVector() : (Float4Vector) column;
+        return scales.get(vector);
     }
 
     private static void closeAfterFailure(ArrowFileReader reader, FileChannel channel, BufferAllocator allocator) {

@@ -14,8 +14,6 @@ import java.util.UUID;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.dictionary.DictionaryProvider;
-import org.apache.arrow.vector.ipc.ArrowFileWriter;
 
 /**
  * Writes {@link ActivationRows} as an Arrow IPC file (the random-access "file" format), readable by
@@ -24,7 +22,8 @@ import org.apache.arrow.vector.ipc.ArrowFileWriter;
  * <p>Schema: {@code sample_id int64 not null}, {@code label int64} (null when a sample has none) and
  * {@code activation}, either {@code fixed_size_list<float32 not null>[H]} (pooled) or
  * {@code list<fixed_size_list<float32 not null>[H]>} with one entry per real token (ragged). The
- * schema metadata holds {@code hidden_size} and {@code ragged}.
+ * schema metadata holds {@code hidden_size} and {@code ragged} (and {@code store} for bf16/int8 files, see
+ * {@link ActivationLayout}). Validity bitmaps of arrays without nulls are left out, as the format allows.
  *
  * <p>Rows go out in record batches of at most 32 MiB of float data or 64 Ki rows (but at least one
  * row), so memory stays bounded however many rows there are. The file is written to a temporary
@@ -71,7 +70,7 @@ public final class ArrowActivationWriter {
         requireNonNull(allocator, "allocator is null");
         requireNonNull(limits, "limits is null");
         Path target = out.toAbsolutePath();
-        ActivationLayout layout = new ActivationLayout(rows.hiddenSize(), rows.ragged());
+        ActivationLayout layout = new ActivationLayout(rows.hiddenSize(), rows.ragged(), rows.store());
         if (rows.sampleCount() < 0) {
             throw new IllegalArgumentException("sampleCount must be non-negative, got " + rows.sampleCount());
         }
@@ -96,15 +95,14 @@ public final class ArrowActivationWriter {
                         Long.MAX_VALUE);
                 FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE);
                 VectorSchemaRoot root = VectorSchemaRoot.create(layout.schema(), allocator);
-                ArrowFileWriter writer =
-                        new ArrowFileWriter(root, new DictionaryProvider.MapDictionaryProvider(), channel)) {
+                CompactArrowFileWriter writer = new CompactArrowFileWriter(root, channel, allocator)) {
             writer.start();
             BatchFiller filler = new BatchFiller(rows, root);
             int from = 0;
             while (from < rows.sampleCount()) {
                 int to = limits.endOfBatch(rows, from);
                 filler.fill(from, to);
-                writer.writeBatch();
+                writer.writeCompactBatch();
                 from = to;
             }
             writer.end();

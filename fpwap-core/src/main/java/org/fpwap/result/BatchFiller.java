@@ -5,11 +5,13 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.OptionalLong;
 import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.complex.ListVector;
+import org.fpwap.callback.Store;
 
 /**
  * Fills a {@link VectorSchemaRoot} of {@link ActivationLayout#schema()} with a range of rows.
@@ -23,15 +25,20 @@ final class BatchFiller {
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Arrow buffers are in native order; the copy byte-swaps only on big-endian hosts. */
     private static final ValueLayout.OfFloat ARROW_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfShort SOURCE_SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort ARROW_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     private final ActivationRows rows;
     private final VectorSchemaRoot root;
     private final int hiddenSize;
+    private final Store store;
 
     BatchFiller(ActivationRows rows, VectorSchemaRoot root) {
         this.rows = rows;
         this.root = root;
         this.hiddenSize = rows.hiddenSize();
+        this.store = rows.store();
     }
 
     /**
@@ -81,7 +88,12 @@ final class BatchFiller {
         vectors.allocateNew();
         vectors.setValueCount(n);
         setAllValid(vectors.getValidityBuffer(), n);
-        copyFloats((Float4Vector) vectors.getDataVector(), from, n, n);
+        copyValues((BaseFixedWidthVector) vectors.getDataVector(), from, n, n);
+        if (store == Store.INT8) {
+            Float4Vector scales = (Float4Vector) root.getVector(ActivationLayout.SCALE);
+            scales.allocateNew(n);
+            copyScales(scales, from, n, n);
+        }
     }
 
     private void fillRagged(int from, int n) {
@@ -106,26 +118,61 @@ final class BatchFiller {
         lists.setValueCount(n);
         vectors.setValueCount(tokenCount);
         setAllValid(vectors.getValidityBuffer(), tokenCount);
-        copyFloats((Float4Vector) vectors.getDataVector(), from, n, tokenCount);
+        copyValues((BaseFixedWidthVector) vectors.getDataVector(), from, n, tokenCount);
+        if (store == Store.INT8) {
+            ListVector scaleLists = (ListVector) root.getVector(ActivationLayout.SCALE);
+            Float4Vector scales = (Float4Vector) scaleLists.getDataVector();
+            scaleLists.setInitialCapacity(n);
+            scales.setInitialCapacity(tokenCount);
+            scaleLists.allocateNew();
+            for (int i = 0; i < n; i++) {
+                scaleLists.startNewValue(i);
+                scaleLists.endValue(i, rows.tokenCount(from + i));
+            }
+            scaleLists.setValueCount(n);
+            copyScales(scales, from, n, tokenCount);
+        }
     }
 
-    /** Copies the rows' values into {@code floats}, which is sized for {@code tokenCount} vectors. */
-    private void copyFloats(Float4Vector floats, int from, int n, int tokenCount) {
-        int floatCount = checkedFloatIndex((long) tokenCount * hiddenSize, from, n);
-        floats.setValueCount(floatCount);
-        setAllValid(floats.getValidityBuffer(), floatCount);
-        ArrowBuf data = floats.getDataBuffer();
+    /**
+     * Copies the rows' stored values (FP32, BF16 bits or int8, as {@link ActivationRows#store()} says) into
+     * {@code values}, which is sized for {@code tokenCount} vectors.
+     */
+    private void copyValues(BaseFixedWidthVector values, int from, int n, int tokenCount) {
+        int valueCount = checkedFloatIndex((long) tokenCount * hiddenSize, from, n);
+        values.setValueCount(valueCount);
+        setAllValid(values.getValidityBuffer(), valueCount);
+        ArrowBuf data = values.getDataBuffer();
+        MemorySegment target = MemorySegment.ofAddress(data.memoryAddress()).reinterpret(data.capacity());
+        int width = values.getTypeWidth();
+        long offset = 0;
+        for (int i = 0; i < n; i++) {
+            MemorySegment source = rows.storedRowData(from + i);
+            long count = (long) rows.tokenCount(from + i) * hiddenSize;
+            if (source.byteSize() != count * width) {
+                throw new IllegalArgumentException(rowName(from + i) + ": rowData holds " + source.byteSize()
+                        + " bytes, expected tokenCount " + rows.tokenCount(from + i) + " x hiddenSize "
+                        + hiddenSize + " x " + width + " = " + count * width);
+            }
+            switch (store) {
+                case F32 -> MemorySegment.copy(source, SOURCE_FLOAT, 0, target, ARROW_FLOAT, offset * width, count);
+                case BF16 -> MemorySegment.copy(source, SOURCE_SHORT, 0, target, ARROW_SHORT, offset * width, count);
+                case INT8 -> MemorySegment.copy(source, 0, target, offset, count);
+            }
+            offset += count;
+        }
+    }
+
+    /** Copies the rows' int8 scales (one per vector) into {@code scales}, sized for {@code tokenCount} vectors. */
+    private void copyScales(Float4Vector scales, int from, int n, int tokenCount) {
+        scales.setValueCount(tokenCount);
+        setAllValid(scales.getValidityBuffer(), tokenCount);
+        ArrowBuf data = scales.getDataBuffer();
         MemorySegment target = MemorySegment.ofAddress(data.memoryAddress()).reinterpret(data.capacity());
         long offset = 0;
         for (int i = 0; i < n; i++) {
-            MemorySegment source = rows.rowData(from + i);
-            long count = (long) rows.tokenCount(from + i) * hiddenSize;
-            if (source.byteSize() != count * Float.BYTES) {
-                throw new IllegalArgumentException(rowName(from + i) + ": rowData holds " + source.byteSize()
-                        + " bytes, expected tokenCount " + rows.tokenCount(from + i) + " x hiddenSize "
-                        + hiddenSize + " x 4 = " + count * Float.BYTES);
-            }
-            MemorySegment.copy(source, SOURCE_FLOAT, 0, target, ARROW_FLOAT, offset * Float.BYTES, count);
+            int count = rows.tokenCount(from + i);
+            MemorySegment.copy(rows.rowScales(from + i), SOURCE_FLOAT, 0, target, ARROW_FLOAT, offset * Float.BYTES, count);
             offset += count;
         }
     }

@@ -23,7 +23,9 @@ public enum DType {
     /** Signed 32-bit integer. */
     I32(4),
     /** Unsigned 8-bit integer. */
-    U8(1);
+    U8(1),
+    /** Signed 8-bit integer (int8 activation storage). */
+    I8(1);
 
     private final int byteSize;
 

@@ -20,8 +20,12 @@ import org.fpwap.forward.ExpertRouting;
 import org.fpwap.forward.HookHandler;
 import org.fpwap.forward.Microbatch;
 import org.fpwap.profile.ProfileRecorder;
+import org.fpwap.callback.Store;
+import org.fpwap.result.EmitEncoder;
 import org.fpwap.result.EmitStream;
 import org.fpwap.result.EmitWriter;
+import org.fpwap.result.EncodedEmit;
+import org.fpwap.result.NonFiniteEmitException;
 
 /**
  * Calls the callbacks subscribed to each (layer, hook), in the documented order: WRITE callbacks in
@@ -111,11 +115,12 @@ final class CallbackDispatcher implements AutoCloseable {
                     + "; return CallbackAction.nothing() instead");
             case CallbackAction.Nothing n -> current;
             case CallbackAction.Emit emit -> {
-                float[] values = emit.values().toFloatArray();
+                EncodedEmit encoded = EmitEncoder.encode(emit.values(), storeEmits ? emit.store() : Store.F32);
                 if (storeEmits) {
-                    store(cb, layer, hook, emit, values, mb);
+                    store(cb, layer, hook, emit, encoded, mb);
                 }
                 if (digests != null && cb.stateless()) {
+                    float[] values = encoded instanceof EncodedEmit.Floats f ? f.values() : emit.values().toFloatArray();
                     Shape shape = emit.values().getShape();
                     digests.emitted(cb.name(), layer, hook, values, (int) shape.get(shape.dimension() - 1), emit.perToken(),
                             mb, !storeEmits);
@@ -186,7 +191,7 @@ final class CallbackDispatcher implements AutoCloseable {
         return true;
     }
 
-    private void store(Callback cb, int layer, Hook hook, CallbackAction.Emit emit, float[] values, Microbatch mb) {
+    private void store(Callback cb, int layer, Hook hook, CallbackAction.Emit emit, EncodedEmit values, Microbatch mb) {
         Shape shape = emit.values().getShape();
         String where = cb.name() + " at layer " + layer + " hook " + hook;
         if (shape.get(0) != mb.size() || emit.perToken() && shape.get(1) != mb.width()) {
@@ -197,17 +202,24 @@ final class CallbackDispatcher implements AutoCloseable {
         EmitStream key = new EmitStream(cb.name(), layer, hook);
         EmitWriter writer = writers.get(key);
         if (writer == null) {
-            writer = EmitWriter.create(emitDir.resolve(fileName(key)), dataset.lengths(), width, emit.perToken(),
+            writer = EmitWriter.create(emitDir.resolve(fileName(key)), dataset.lengths(), width, emit.perToken(), emit.store(),
                     Map.of("callback", cb.name(), "layer", Integer.toString(layer), "hook", hook.wireName()));
             writers.put(key, writer);
+        } else if (writer.store() != emit.store()) {
+            throw new CallbackException(where + " emitted for " + emit.store().wireName() + " storage after emitting for "
+                    + writer.store().wireName());
         } else if (writer.width() != width || writer.perToken() != emit.perToken()) {
             throw new CallbackException(where + " emitted " + (emit.perToken() ? "per-token" : "per-sample") + " width " + width
                     + " after emitting " + (writer.perToken() ? "per-token" : "per-sample") + " width " + writer.width());
         }
         long before = writer.bytesWritten();
         for (int b = 0; b < mb.size(); b++) {
-            int from = emit.perToken() ? (b * mb.width() + mb.offset(b)) * width : b * width;
-            writer.put(Math.toIntExact(mb.sampleId(b)), values, from);
+            int firstVector = emit.perToken() ? b * mb.width() + mb.offset(b) : b;
+            try {
+                writer.put(Math.toIntExact(mb.sampleId(b)), values, firstVector);
+            } catch (NonFiniteEmitException e) {
+                throw new CallbackException(where + ": " + e.getMessage());
+            }
         }
         profile.emitted(writer.bytesWritten() - before);
     }

@@ -110,7 +110,7 @@ class HeaderValidationTest {
     @Test
     void anUnknownDtypeIsRejectedNamingTheValue() throws IOException {
         write(file(), "{" + tensor("w", "F8_E4M3", "[1]", 0, 1) + "}", 1);
-        assertRejected(file(), "w", "unsupported dtype", "expected one of F32, F16, BF16, I64, I32, U8", "got \"F8_E4M3\"");
+        assertRejected(file(), "w", "unsupported dtype", "expected one of F32, F16, BF16, I64, I32, U8, I8", "got \"F8_E4M3\"");
     }
 
     @Test
