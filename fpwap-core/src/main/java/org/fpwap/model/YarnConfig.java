@@ -14,8 +14,8 @@ final class YarnConfig {
     static RopeScaling.Yarn read(ConfigFields s) {
         double factor = s.positive("factor");
         int original = s.optionalInt("original_max_position_embeddings").orElseThrow(() -> s.error(
-                s.path("original_max_position_embeddings") + " is required for yarn scaling here (the pre-extension "
-                        + "context length; DeepSeek-V2 configs carry it)"));
+                s.path("original_max_position_embeddings") + " is required for rope_type \"yarn\" here (the "
+                        + "pre-extension context length; DeepSeek-V2 configs carry it)"));
         double betaFast = s.optionalDouble("beta_fast").filter(v -> v != 0).orElse(32.0);
         double betaSlow = s.optionalDouble("beta_slow").filter(v -> v != 0).orElse(1.0);
         boolean truncate = s.optionalBoolean("truncate").orElse(true);
