@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import org.fpwap.dataset.DatasetException;
 import org.fpwap.device.DeviceUnavailableException;
 import org.fpwap.model.ModelConfigException;
+import org.fpwap.run.RunDirectoryException;
 import org.fpwap.safetensors.SafetensorsException;
 import org.fpwap.sweep.CallbackException;
 import org.fpwap.sweep.PlanException;
@@ -53,6 +54,7 @@ final class ErrorReporter implements IExecutionExceptionHandler {
                 || e instanceof DeviceUnavailableException
                 || e instanceof PlanException
                 || e instanceof CallbackException
+                || e instanceof RunDirectoryException
                 || e instanceof IllegalArgumentException
                 || e instanceof UncheckedIOException;
     }

@@ -24,6 +24,10 @@ import org.fpwap.result.OutputFormat;
 import org.fpwap.result.Result;
 import org.fpwap.result.RunManifest;
 import org.fpwap.result.VerifyReport;
+import org.fpwap.run.FaultPoint;
+import org.fpwap.run.Journal;
+import org.fpwap.run.RunLock;
+import org.fpwap.run.StopToken;
 import org.fpwap.sweep.Plan;
 import org.fpwap.sweep.ProgressListener;
 import org.fpwap.sweep.Sweep;
@@ -33,7 +37,8 @@ import org.fpwap.sweep.Sweep;
  * ({@link RawActivations} unless {@code --pool none}, and optionally PCA, diff-of-means and steering),
  * exported in the public layout, then {@code profile.json} and {@code manifest.json} (last). The sweep's
  * work directory is {@code OUT/.fpwap-work} (same file system, so exported safetensors are moved, not
- * copied) and is removed afterwards, whether the run succeeded or not.
+ * copied); it holds the run's journal and is removed after a successful run, and after a failed one that
+ * committed nothing; otherwise it is kept so {@code --resume} can continue.
  *
  * @param model the HF model directory
  * @param input the prompts (JSONL, or Arrow IPC)
@@ -73,14 +78,37 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
      */
     record Outcome(List<Path> files, List<String> summary, Optional<VerifyReport> verification) {}
 
-    /** Runs the job, showing progress on {@code progress} (null: silent). */
-    Outcome run(PrintWriter progress) {
+    /**
+     * Runs the job, showing progress on {@code progress} (null: silent). The output directory is locked for the
+     * run's length and readied as {@code existing} says; the sweep keeps a journal in the work directory, which
+     * is removed once the manifest is written, and kept (resumable) when the run stops or fails after its first
+     * commit.
+     */
+    Outcome run(PrintWriter progress, ExistingOutput existing, StopToken stop) {
         prepareOutputDirectory();
+        try (RunLock lock = RunLock.acquire(out)) {
+            existing.prepare(out, out.resolve(WORK_DIR));
+            try {
+                Outcome outcome = runLocked(progress, existing, stop);
+                deleteWorkDir();
+                return outcome;
+            } finally {
+                if (!Journal.exists(out.resolve(WORK_DIR))) {
+                    deleteWorkDir();
+                }
+            }
+        }
+    }
+
+    private Outcome runLocked(PrintWriter progress, ExistingOutput existing, StopToken stop) {
         try (TextTokenizer textTokenizer = openTokenizer();
                 ProgressPrinter printer = progress == null ? null : new ProgressPrinter(progress, ProgressPrinter.stdoutIsTerminal());
-                Sweep sweep = sweep(textTokenizer, printer == null ? ProgressListener.NONE : printer)) {
+                Sweep sweep = resumable(sweepBuilder(textTokenizer, printer == null ? ProgressListener.NONE : printer),
+                        existing == ExistingOutput.RESUME, stop).build()) {
             Result result = sweep.run();
+            FaultPoint.reach("export");
             List<Path> files = new ArrayList<>(result.export(out, format));
+            FaultPoint.reach("manifest");
             files.add(RunManifest.write(out, model, sweep.model(), options, result.sampleCount(),
                     result.profile().tokens(), files));
             List<String> summary = new ArrayList<>();
@@ -90,21 +118,26 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
             summary.add(ProfileReport.render(result.profile(), sweep.model()));
             result.verification().ifPresent(v -> summary.add(v.summary()));
             return new Outcome(files, summary, result.verification());
-        } finally {
-            deleteWorkDir();
         }
+    }
+
+    private static Sweep.Builder resumable(Sweep.Builder builder, boolean resume, StopToken stop) {
+        return builder.journal(true).resume(resume).stopToken(stop);
     }
 
     /** The plan {@code extract} would follow, with a measured time estimate; runs nothing. */
     Plan preflight() {
-        try (TextTokenizer textTokenizer = openTokenizer(); Sweep sweep = sweep(textTokenizer, ProgressListener.NONE)) {
+        boolean hadWorkDir = Files.exists(out.resolve(WORK_DIR));
+        try (TextTokenizer textTokenizer = openTokenizer(); Sweep sweep = sweepBuilder(textTokenizer, ProgressListener.NONE).build()) {
             return sweep.preflight();
         } finally {
-            deleteWorkDir();
+            if (!hadWorkDir) {
+                deleteWorkDir();
+            }
         }
     }
 
-    private Sweep sweep(TextTokenizer textTokenizer, ProgressListener listener) {
+    private Sweep.Builder sweepBuilder(TextTokenizer textTokenizer, ProgressListener listener) {
         Sweep.Builder builder = Sweep.builder()
                 .model(model)
                 .dataset(textTokenizer != null ? Dataset.jsonlText(input, textTokenizer) : Dataset.fromFile(input))
@@ -120,7 +153,7 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
         if (deviceMemory > 0) {
             builder.deviceMemory(deviceMemory);
         }
-        return builder.build();
+        return builder;
     }
 
     private TextTokenizer openTokenizer() {
