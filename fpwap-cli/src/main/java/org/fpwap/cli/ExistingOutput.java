@@ -48,7 +48,10 @@ enum ExistingOutput {
             case REFUSE -> throw new RunDirectoryException("the output directory " + out + " is not empty (" + shown
                     + "); pass --resume to continue the run it holds, or --overwrite to replace its contents");
             case RESUME -> {
-                if (!Journal.exists(workDir)) {
+                if (!Journal.exists(workDir) && contents.equals(List.of(workDir))) {
+                    // A run that died before its first commit (during the embedding): nothing to keep, start over.
+                    deleteTree(workDir);
+                } else if (!Journal.exists(workDir)) {
                     boolean finished = Files.exists(out.resolve("manifest.json"));
                     throw new RunDirectoryException("the output directory " + out + (finished
                             ? " holds a finished run (manifest.json) and no journal: there is nothing to resume"
