@@ -153,22 +153,7 @@ public final class DiffOfMeans implements Callback {
      */
     @Override
     public Optional<CallbackState> state() {
-        return Optional.of(new LayerHookState<>(running, new LayerHookState.Codec<ClassSums>() {
-            @Override
-            public void write(ClassSums s, java.io.DataOutput out) throws java.io.IOException {
-                s.writeTo(out);
-            }
-
-            @Override
-            public ClassSums read(java.io.DataInput in) throws java.io.IOException {
-                return ClassSums.readFrom(in);
-            }
-
-            @Override
-            public void merge(ClassSums into, ClassSums other) {
-                into.merge(other);
-            }
-        }));
+        return Optional.of(new LayerHookState<>(running, ClassSums::writeTo, ClassSums::readFrom, ClassSums::merge));
     }
 
     @Override

@@ -142,22 +142,7 @@ public final class IncrementalPCA implements Callback {
     /** The FP64 moments of the layers in progress; merging two shards' states is Chan's update per (layer, hook). */
     @Override
     public Optional<CallbackState> state() {
-        return Optional.of(new LayerHookState<>(running, new LayerHookState.Codec<CenteredMoments>() {
-            @Override
-            public void write(CenteredMoments m, java.io.DataOutput out) throws java.io.IOException {
-                m.writeTo(out);
-            }
-
-            @Override
-            public CenteredMoments read(java.io.DataInput in) throws java.io.IOException {
-                return CenteredMoments.readFrom(in);
-            }
-
-            @Override
-            public void merge(CenteredMoments into, CenteredMoments other) {
-                into.merge(other);
-            }
-        }));
+        return Optional.of(new LayerHookState<>(running, CenteredMoments::writeTo, CenteredMoments::readFrom, CenteredMoments::merge));
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.io.DataOutput;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.fpwap.callback.CallbackState;
 import org.fpwap.forward.Hook;
 
@@ -19,22 +20,33 @@ import org.fpwap.forward.Hook;
  */
 final class LayerHookState<T> implements CallbackState {
 
-    /** How one accumulator is written, read and merged. */
-    interface Codec<T> {
+    /** Writes one accumulator. */
+    @FunctionalInterface
+    interface Writer<T> {
         void write(T value, DataOutput out) throws IOException;
+    }
 
+    /** Reads one accumulator. */
+    @FunctionalInterface
+    interface Reader<T> {
         T read(DataInput in) throws IOException;
-
-        void merge(T into, T other);
     }
 
     private final Map<Integer, Map<Hook, T>> running;
-    private final Codec<T> codec;
+    private final Writer<T> writer;
+    private final Reader<T> reader;
+    private final BiConsumer<T, T> merger;
 
-    /** A view of {@code running} (the callback's own map, changed in place). */
-    LayerHookState(Map<Integer, Map<Hook, T>> running, Codec<T> codec) {
+    /**
+     * A view of {@code running} (the callback's own map, changed in place), its accumulators written by
+     * {@code writer}, read by {@code reader} and merged by {@code merger} (which folds its second argument into
+     * its first).
+     */
+    LayerHookState(Map<Integer, Map<Hook, T>> running, Writer<T> writer, Reader<T> reader, BiConsumer<T, T> merger) {
         this.running = requireNonNull(running, "running is null");
-        this.codec = requireNonNull(codec, "codec is null");
+        this.writer = requireNonNull(writer, "writer is null");
+        this.reader = requireNonNull(reader, "reader is null");
+        this.merger = requireNonNull(merger, "merger is null");
     }
 
     @Override
@@ -45,7 +57,7 @@ final class LayerHookState<T> implements CallbackState {
             out.writeInt(layer.getValue().size());
             for (Map.Entry<Hook, T> hook : layer.getValue().entrySet()) {
                 out.writeUTF(hook.getKey().wireName());
-                codec.write(hook.getValue(), out);
+                writer.write(hook.getValue(), out);
             }
         }
     }
@@ -70,7 +82,7 @@ final class LayerHookState<T> implements CallbackState {
                 if (into == null) {
                     mine.put(hook.getKey(), hook.getValue());
                 } else {
-                    codec.merge(into, hook.getValue());
+                    merger.accept(into, hook.getValue());
                 }
             }
         }
@@ -86,7 +98,7 @@ final class LayerHookState<T> implements CallbackState {
             for (int h = 0; h < hooks; h++) {
                 String name = in.readUTF();
                 Hook hook = Hook.fromWireName(name).orElseThrow(() -> new IOException("unknown hook \"" + name + "\" in a saved state"));
-                atLayer.put(hook, codec.read(in));
+                atLayer.put(hook, reader.read(in));
             }
             out.put(layer, atLayer);
         }
