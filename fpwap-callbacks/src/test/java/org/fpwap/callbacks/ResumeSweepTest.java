@@ -196,6 +196,22 @@ class ResumeSweepTest {
     }
 
     @Test
+    void aResumeRefusesAnotherModel() {
+        Path work = tmp.resolve("work-model");
+        stopAfterLayerZero(work);
+        Path other = tmp.resolve("other-model");
+        org.fpwap.modelgen.RandomModelWriter.write(org.fpwap.modelgen.RandomModelConfig.builder(org.fpwap.model.ModelFamily.LLAMA)
+                .layers(3).dtype(org.fpwap.safetensors.DType.BF16).build(), other);
+        RunDirectoryException e = assertThrows(RunDirectoryException.class, () -> {
+            try (Sweep sweep = Sweep.builder().model(other).dataset(data()).microbatch(6).workDir(work).callbacks(callbacks())
+                    .resume(true).build()) {
+                sweep.run();
+            }
+        });
+        assertTrue(e.getMessage().contains("model fingerprint: the journal has"), e.getMessage());
+    }
+
+    @Test
     void aResumeRefusesAChangedDataset() {
         Path work = tmp.resolve("work-dataset");
         stopAfterLayerZero(work);

@@ -56,9 +56,25 @@ enum ExistingOutput {
                     throw new RunDirectoryException("the output directory " + out + (finished
                             ? " holds a finished run (manifest.json) and no journal: there is nothing to resume"
                             : " holds no journal to resume (" + shown + ")") + "; pass --overwrite to replace its contents");
+                } else {
+                    deleteTemporaries(out, workDir);
                 }
             }
             case OVERWRITE -> contents.forEach(ExistingOutput::deleteTree);
+        }
+    }
+
+    /** An export cut short leaves hidden {@code .<name>.<n>.tmp} files beside its outputs; the resumed export rewrites them. */
+    private static void deleteTemporaries(Path out, Path workDir) {
+        try (Stream<Path> files = Files.walk(out)) {
+            for (Path p : files.filter(p -> !p.startsWith(workDir) && Files.isRegularFile(p)).toList()) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".") && name.endsWith(".tmp")) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean " + out + " for --resume: " + e.getMessage(), e);
         }
     }
 

@@ -16,11 +16,12 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.fpwap.run.RunLock;
 
 /**
  * SHA-256 digests of the files of an {@code extract} output directory, by relative path, for comparing two
- * runs. {@code manifest.json} and {@code profile.json} carry times and are left out, as are hidden files
- * (the run lock). A safetensors file is digested as its header with object keys sorted, plus its data
+ * runs. {@code manifest.json} and {@code profile.json} carry times and are left out, as is the run lock
+ * file (left in place on purpose); any other file, a stray temporary included, counts. A safetensors file is digested as its header with object keys sorted, plus its data
  * section: every tensor byte and every metadata value counts, only the header's key order does not (it is
  * not yet fixed across processes, issue 12 item 5b).
  */
@@ -33,7 +34,7 @@ final class OutputDigests {
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.filter(Files::isRegularFile).toList()) {
                 String rel = dir.relativize(p).toString();
-                if (rel.equals("manifest.json") || rel.equals("profile.json") || p.getFileName().toString().startsWith(".")) {
+                if (rel.equals("manifest.json") || rel.equals("profile.json") || p.getFileName().toString().equals(RunLock.FILE_NAME)) {
                     continue;
                 }
                 byte[] bytes = Files.readAllBytes(p);

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import org.fpwap.buffer.InsufficientDiskSpaceException;
 import org.fpwap.buffer.ResidualBuffer;
 
 /**
@@ -34,6 +36,11 @@ final class Residuals implements AutoCloseable {
      */
     static Residuals alternating(Path workDir, int hidden, long[] order, int[] lengths, ResidualBuffer.Transport transport,
             boolean reopen) {
+        if (!reopen) {
+            // Each buffer checks its own size, but the first is sparse until written, so both would pass where only
+            // one fits: check the pair.
+            checkSpaceForTwo(workDir, ResidualBuffer.fileBytesFor(hidden, Arrays.stream(lengths).asLongStream().sum(), transport));
+        }
         ResidualBuffer a = open(workDir.resolve("residual-0"), hidden, order, lengths, transport, reopen);
         boolean success = false;
         try {
@@ -44,6 +51,20 @@ final class Residuals implements AutoCloseable {
             if (!success) {
                 a.close();
             }
+        }
+    }
+
+    private static void checkSpaceForTwo(Path workDir, long bytesEach) {
+        long needed = Math.multiplyExact(2, bytesEach);
+        long free;
+        try {
+            Files.createDirectories(workDir);
+            free = Files.getFileStore(workDir).getUsableSpace();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot determine the free space in " + workDir + ": " + e.getMessage(), e);
+        }
+        if (free < needed) {
+            throw new InsufficientDiskSpaceException(workDir.resolve("residual-0"), needed, free);
         }
     }
 
