@@ -1,5 +1,8 @@
 package org.fpwap.callbacks;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -128,6 +131,34 @@ public final class CenteredMoments {
         }
         count += other.count;
         return this;
+    }
+
+    /** Writes the exact state (dim, count, FP64 mean and scatter) for {@link #readFrom}. */
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeInt(dim);
+        out.writeLong(count);
+        for (double v : mean) {
+            out.writeDouble(v);
+        }
+        for (double v : m2) {
+            out.writeDouble(v);
+        }
+    }
+
+    /** Reads what {@link #writeTo} wrote, bit for bit. */
+    public static CenteredMoments readFrom(DataInput in) throws IOException {
+        CenteredMoments m = empty(in.readInt());
+        m.count = in.readLong();
+        if (m.count < 0) {
+            throw new IOException("corrupt moments: negative count " + m.count);
+        }
+        for (int i = 0; i < m.mean.length; i++) {
+            m.mean[i] = in.readDouble();
+        }
+        for (int i = 0; i < m.m2.length; i++) {
+            m.m2[i] = in.readDouble();
+        }
+        return m;
     }
 
     /** An independent copy. */

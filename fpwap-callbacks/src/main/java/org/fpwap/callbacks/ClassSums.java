@@ -1,5 +1,8 @@
 package org.fpwap.callbacks;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -59,6 +62,37 @@ public final class ClassSums {
         }
         unlabelled += other.unlabelled;
         return this;
+    }
+
+    /** Writes the exact state (dim, per-class counts and FP64 sums, unlabelled count) for {@link #readFrom}. */
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeInt(dim);
+        out.writeLong(unlabelled);
+        out.writeInt(counts.size());
+        for (Map.Entry<Long, Long> e : counts.entrySet()) {
+            out.writeLong(e.getKey());
+            out.writeLong(e.getValue());
+            for (double v : sums.get(e.getKey())) {
+                out.writeDouble(v);
+            }
+        }
+    }
+
+    /** Reads what {@link #writeTo} wrote, bit for bit. */
+    public static ClassSums readFrom(DataInput in) throws IOException {
+        ClassSums s = empty(in.readInt());
+        s.unlabelled = in.readLong();
+        int classes = in.readInt();
+        for (int c = 0; c < classes; c++) {
+            long label = in.readLong();
+            s.counts.put(label, in.readLong());
+            double[] sum = new double[s.dim];
+            for (int h = 0; h < sum.length; h++) {
+                sum[h] = in.readDouble();
+            }
+            s.sums.put(label, sum);
+        }
+        return s;
     }
 
     /** The vector width. */

@@ -16,6 +16,7 @@ import org.fpwap.callback.ArtifactTensor;
 import org.fpwap.callback.Batch;
 import org.fpwap.callback.Callback;
 import org.fpwap.callback.CallbackAction;
+import org.fpwap.callback.CallbackState;
 import org.fpwap.callback.LayerSelection;
 import org.fpwap.callback.SweepInfo;
 import org.fpwap.forward.Hook;
@@ -144,6 +145,20 @@ public final class DiffOfMeans implements Callback {
             }
         }
         return CallbackAction.nothing();
+    }
+
+    /**
+     * The FP64 class sums of the layers in progress; merging two shards' states adds sums and counts per
+     * (layer, hook). A custom {@link Labeller} is not part of the state: a resumed run must pass the same one.
+     */
+    @Override
+    public Optional<CallbackState> state() {
+        return Optional.of(new LayerHookState<>(running, ClassSums::writeTo, ClassSums::readFrom, ClassSums::merge));
+    }
+
+    @Override
+    public String settings() {
+        return "pool=" + pool.wireName() + (labeller == DATASET_LABEL ? "" : " labeller=" + labeller.getClass().getName());
     }
 
     /** A copy of the running class sums at ({@code layer}, {@code hook}), while that layer is in progress. */

@@ -15,6 +15,7 @@ import org.fpwap.callback.ArtifactTensor;
 import org.fpwap.callback.Batch;
 import org.fpwap.callback.Callback;
 import org.fpwap.callback.CallbackAction;
+import org.fpwap.callback.CallbackState;
 import org.fpwap.callback.LayerSelection;
 import org.fpwap.callback.SweepInfo;
 import org.fpwap.forward.Hook;
@@ -136,6 +137,17 @@ public final class IncrementalPCA implements Callback {
                 .computeIfAbsent(batch.hook(), h -> CenteredMoments.empty(rows.width()))
                 .add(rows.values(), rows.count());
         return CallbackAction.nothing();
+    }
+
+    /** The FP64 moments of the layers in progress; merging two shards' states is Chan's update per (layer, hook). */
+    @Override
+    public Optional<CallbackState> state() {
+        return Optional.of(new LayerHookState<>(running, CenteredMoments::writeTo, CenteredMoments::readFrom, CenteredMoments::merge));
+    }
+
+    @Override
+    public String settings() {
+        return "k=" + k + " input=" + input.wireName();
     }
 
     /** A copy of the running moments at ({@code layer}, {@code hook}), while that layer is in progress. */

@@ -99,9 +99,15 @@ public final class RawActivations implements Callback {
         return name;
     }
 
+    /** Stateless, so its checkpoint state is {@link org.fpwap.callback.CallbackState#none()} (the default). */
     @Override
     public boolean stateless() {
         return true;
+    }
+
+    @Override
+    public String settings() {
+        return "pool=" + pool.wireName();
     }
 
     @Override

@@ -6,11 +6,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import org.fpwap.callback.Batch;
 import org.fpwap.callback.Callback;
 import org.fpwap.callback.CallbackAction;
+import org.fpwap.callback.CallbackState;
 import org.fpwap.callback.LayerSelection;
 import org.fpwap.callback.Phase;
 import org.fpwap.callback.SweepInfo;
@@ -177,6 +180,21 @@ public final class SteerInBasis implements Callback {
     @Override
     public String name() {
         return name;
+    }
+
+    /**
+     * None to save: the direction is derived from the source at every sweep start (a resumed one included),
+     * and {@link #settings()} carries the vector's digest so a changed file refuses the resume.
+     */
+    @Override
+    public Optional<CallbackState> state() {
+        return Optional.of(CallbackState.none());
+    }
+
+    @Override
+    public String settings() {
+        return "mode=" + mode.wireName() + " alpha=" + Float.floatToIntBits(alpha) + " positions=" + positions.wireName()
+                + " normalize=" + normalize + " vector=" + source.describe() + "#" + Integer.toHexString(Arrays.hashCode(source.load()));
     }
 
     @Override

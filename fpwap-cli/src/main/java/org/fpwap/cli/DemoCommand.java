@@ -28,6 +28,7 @@ import org.fpwap.modelgen.RandomModelConfig;
 import org.fpwap.modelgen.RandomModelWriter;
 import org.fpwap.result.ArrowActivationReader;
 import org.fpwap.result.OutputFormat;
+import org.fpwap.run.StopToken;
 import org.fpwap.safetensors.DType;
 import org.fpwap.sweep.Plan;
 import picocli.CommandLine;
@@ -99,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
         o.print(plan.summary());
         o.println("\npass 1: RawActivations (last token) + IncrementalPCA (k=4) + DiffOfMeans at every layer");
         o.flush();
-        ExtractJob.Outcome outcome1 = one.run(quiet ? null : o);
+        ExtractJob.Outcome outcome1 = one.run(quiet ? null : o, ExistingOutput.OVERWRITE, new StopToken());
         print(o, outcome1);
 
         Path basis = pass1.resolve("layer-" + STEER_LAYER + "/residual_post.pca.safetensors");
@@ -113,7 +114,8 @@ final class DemoCommand implements Callable<Integer> {
         List<Callback> second = List.of(
                 SteerInBasis.at(Layers.of(STEER_LAYER), SteeringVector.fromFile(basis, "components", 0)).alpha(alpha),
                 RawActivations.at(Layers.of(LAYERS - 1)).pool(Pool.LAST));
-        ExtractJob.Outcome outcome2 = job(model, prompts, pass2, second, true).run(quiet ? null : o);
+        ExtractJob.Outcome outcome2 = job(model, prompts, pass2, second, true).run(quiet ? null : o,
+                ExistingOutput.OVERWRITE, new StopToken());
         print(o, outcome2);
         if (outcome2.verification().isPresent() && !outcome2.verification().get().identical()) {
             spec.commandLine().getErr().println("fpwap demo: " + outcome2.verification().get().summary());

@@ -6,6 +6,7 @@ import org.fpwap.dataset.DatasetException;
 import org.fpwap.device.DeviceUnavailableException;
 import org.fpwap.hub.ModelNotFoundException;
 import org.fpwap.model.ModelConfigException;
+import org.fpwap.run.RunDirectoryException;
 import org.fpwap.safetensors.SafetensorsException;
 import org.fpwap.sweep.CallbackException;
 import org.fpwap.sweep.PlanException;
@@ -55,6 +56,7 @@ final class ErrorReporter implements IExecutionExceptionHandler {
                 || e instanceof ModelNotFoundException
                 || e instanceof PlanException
                 || e instanceof CallbackException
+                || e instanceof RunDirectoryException
                 || e instanceof IllegalArgumentException
                 || e instanceof UncheckedIOException;
     }

@@ -1,10 +1,15 @@
 package org.fpwap.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.fpwap.run.RunStoppedException;
+import org.fpwap.run.StopToken;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code fpwap extract}: the main job. Its options and output layout are a public contract. */
 @Command(name = "extract", mixinStandardHelpOptions = true,
@@ -23,10 +28,27 @@ final class ExtractCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     private Fpwap parent;
 
+    @Option(names = "--resume", description = "Continue the interrupted run in --out from its last completed layer "
+            + "(same inputs and options; the outputs are bit-identical to an uninterrupted run).")
+    boolean resume;
+
+    @Option(names = "--overwrite", description = "Replace the contents of a non-empty --out.")
+    boolean overwrite;
+
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        ExtractJob.Outcome outcome = options.job(parent.modelLocator()).run(options.quiet ? null : o);
+        StopToken stop = new StopToken();
+        ExtractJob.Outcome outcome;
+        try (SignalStop signals = SignalStop.install(stop)) {
+            outcome = options.job(parent.modelLocator()).run(options.quiet ? null : o, ExistingOutput.of(resume, overwrite), stop);
+        } catch (RunStoppedException e) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("fpwap extract: " + e.getMessage() + "; " + options.out + " is resumable. Continue with:");
+            err.println("  " + resumeCommand());
+            err.flush();
+            return SignalStop.exitStatus(e.reason());
+        }
         if (!options.quiet) {
             outcome.summary().forEach(o::println);
             outcome.files().forEach(p -> o.println("  " + p));
@@ -38,5 +60,20 @@ final class ExtractCommand implements Callable<Integer> {
             return VERIFY_FAILED;
         }
         return 0;
+    }
+
+    /** This command line with {@code --resume} instead of {@code --overwrite}, quoted for a POSIX shell. */
+    private String resumeCommand() {
+        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        args.removeIf(a -> a.equals("--overwrite") || a.equals("--resume"));
+        if (!args.isEmpty() && args.getFirst().equals("extract")) {
+            args.removeFirst();
+        }
+        args.add("--resume");
+        StringBuilder line = new StringBuilder("fpwap extract");
+        for (String a : args) {
+            line.append(' ').append(a.matches("[A-Za-z0-9_./=:,@+-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return line.toString();
     }
 }

@@ -25,6 +25,10 @@ import org.fpwap.result.OutputFormat;
 import org.fpwap.result.Result;
 import org.fpwap.result.RunManifest;
 import org.fpwap.result.VerifyReport;
+import org.fpwap.run.FaultPoint;
+import org.fpwap.run.Journal;
+import org.fpwap.run.RunLock;
+import org.fpwap.run.StopToken;
 import org.fpwap.sweep.Plan;
 import org.fpwap.sweep.ProgressListener;
 import org.fpwap.sweep.Sweep;
@@ -34,7 +38,8 @@ import org.fpwap.sweep.Sweep;
  * ({@link RawActivations} unless {@code --pool none}, and optionally PCA, diff-of-means and steering),
  * exported in the public layout, then {@code profile.json} and {@code manifest.json} (last). The sweep's
  * work directory is {@code OUT/.fpwap-work} (same file system, so exported safetensors are moved, not
- * copied) and is removed afterwards, whether the run succeeded or not.
+ * copied); it holds the run's journal and is removed after a successful run, and after a failed one that
+ * committed nothing; otherwise it is kept so {@code --resume} can continue.
  *
  * @param model the HF model directory (a cache snapshot for a Hugging Face id)
  * @param input the prompts (JSONL, or Arrow IPC)
@@ -74,15 +79,45 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
      */
     record Outcome(List<Path> files, List<String> summary, Optional<VerifyReport> verification) {}
 
-    /** Runs the job, showing progress on {@code progress} (null: silent). */
-    Outcome run(PrintWriter progress) {
+    /**
+     * Runs the job, showing progress on {@code progress} (null: silent). The output directory is locked for the
+     * run's length and readied as {@code existing} says; the sweep keeps a journal in the work directory, which
+     * is removed once the manifest is written, and kept (resumable) when the run stops or fails after its first
+     * commit.
+     */
+    Outcome run(PrintWriter progress, ExistingOutput existing, StopToken stop) {
         NewDirectory created = NewDirectory.before(out);
         boolean success = false;
-        prepareOutputDirectory();
+        try {
+            prepareOutputDirectory();
+            try (RunLock lock = RunLock.acquire(out)) {
+                existing.prepare(out, out.resolve(WORK_DIR));
+                try {
+                    Outcome outcome = runLocked(progress, existing, stop);
+                    deleteWorkDir();
+                    success = true;
+                    return outcome;
+                } finally {
+                    if (!Journal.exists(out.resolve(WORK_DIR))) {
+                        deleteWorkDir();
+                    }
+                }
+            }
+        } finally {
+            if (!success) {
+                // Bad input found before anything was written leaves no new directory behind.
+                created.removeIfStillEmpty();
+            }
+        }
+    }
+
+    private Outcome runLocked(PrintWriter progress, ExistingOutput existing, StopToken stop) {
         try (TextTokenizer textTokenizer = openTokenizer();
                 ProgressPrinter printer = progress == null ? null : new ProgressPrinter(progress, ProgressPrinter.stdoutIsTerminal());
-                Sweep sweep = sweep(textTokenizer, printer == null ? ProgressListener.NONE : printer)) {
+                Sweep sweep = resumable(sweepBuilder(textTokenizer, printer == null ? ProgressListener.NONE : printer),
+                        existing == ExistingOutput.RESUME, stop).build()) {
             Result result = sweep.run();
+            FaultPoint.reach("export");
             List<Path> files = new ArrayList<>(result.export(out, format));
             JsonObject manifestOptions = options.deepCopy();
             if (textTokenizer != null) {
@@ -90,6 +125,7 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
                 manifestOptions.addProperty("bos_token_id", textTokenizer.bosTokenId().isPresent()
                         ? textTokenizer.bosTokenId().getAsInt() : null);
             }
+            FaultPoint.reach("manifest");
             files.add(RunManifest.write(out, model, sweep.model(), manifestOptions, result.sampleCount(),
                     result.profile().tokens(), files));
             List<String> summary = new ArrayList<>();
@@ -98,28 +134,29 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
                     result.profile().tokensPerSecond()));
             summary.add(ProfileReport.render(result.profile(), sweep.model()));
             result.verification().ifPresent(v -> summary.add(v.summary()));
-            success = true;
             return new Outcome(files, summary, result.verification());
-        } finally {
-            deleteWorkDir();
-            if (!success) {
-                created.removeIfStillEmpty();
-            }
         }
+    }
+
+    private static Sweep.Builder resumable(Sweep.Builder builder, boolean resume, StopToken stop) {
+        return builder.journal(true).resume(resume).stopToken(stop);
     }
 
     /** The plan {@code extract} would follow, with a measured time estimate; runs nothing. */
     Plan preflight() {
         NewDirectory created = NewDirectory.before(out);
-        try (TextTokenizer textTokenizer = openTokenizer(); Sweep sweep = sweep(textTokenizer, ProgressListener.NONE)) {
+        boolean hadWorkDir = Files.exists(out.resolve(WORK_DIR));
+        try (TextTokenizer textTokenizer = openTokenizer(); Sweep sweep = sweepBuilder(textTokenizer, ProgressListener.NONE).build()) {
             return sweep.preflight();
         } finally {
-            deleteWorkDir();
+            if (!hadWorkDir) {
+                deleteWorkDir();
+            }
             created.removeIfStillEmpty();
         }
     }
 
-    private Sweep sweep(TextTokenizer textTokenizer, ProgressListener listener) {
+    private Sweep.Builder sweepBuilder(TextTokenizer textTokenizer, ProgressListener listener) {
         Sweep.Builder builder = Sweep.builder()
                 .model(model)
                 .dataset(textTokenizer != null ? Dataset.jsonlText(input, textTokenizer) : Dataset.fromFile(input))
@@ -135,7 +172,7 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
         if (deviceMemory > 0) {
             builder.deviceMemory(deviceMemory);
         }
-        return builder.build();
+        return builder;
     }
 
     /** The tokenizer for text prompts ({@code --tokenizer}, or the model's when the input holds text), or null for token ids. */

@@ -187,6 +187,37 @@ public final class ResidualBuffer implements AutoCloseable {
     static ResidualBuffer create(Path workDir, int hiddenSize, long[] sampleIdsInProcessingOrder,
                                  int[] lengthsInProcessingOrder, Transport transport, boolean keep,
                                  SpaceProbe space, PageAdvice advice) {
+        return map(workDir, hiddenSize, sampleIdsInProcessingOrder, lengthsInProcessingOrder, transport, keep, space, true,
+                advice);
+    }
+
+    /**
+     * Maps the buffer file an earlier {@link #create} left in {@code workDir} (with {@code keep}), contents
+     * intact, for a resumed run; the same layout arguments must be given. A missing file or one of another
+     * size is an error.
+     *
+     * @throws ResidualBufferException if the file is missing, has the wrong size, or cannot be mapped
+     */
+    public static ResidualBuffer reopen(Path workDir, int hiddenSize, long[] sampleIdsInProcessingOrder,
+                                        int[] lengthsInProcessingOrder, Transport transport, boolean keep) {
+        Path path = workDir.resolve(transport.fileName());
+        long expected = fileBytesFor(hiddenSize, java.util.Arrays.stream(lengthsInProcessingOrder).asLongStream().sum(), transport);
+        try {
+            long actual = Files.size(path);
+            if (actual != expected) {
+                throw new ResidualBufferException(path, "the kept residual buffer has " + actual + " bytes, expected "
+                        + expected + "; it belongs to another run", null);
+            }
+        } catch (IOException e) {
+            throw new ResidualBufferException(path, "cannot reopen the kept residual buffer: " + e, e);
+        }
+        return map(workDir, hiddenSize, sampleIdsInProcessingOrder, lengthsInProcessingOrder, transport, keep, FILE_STORE, false,
+                PageAdvice.platform());
+    }
+
+    private static ResidualBuffer map(Path workDir, int hiddenSize, long[] sampleIdsInProcessingOrder,
+                                      int[] lengthsInProcessingOrder, Transport transport, boolean keep,
+                                      SpaceProbe space, boolean truncate, PageAdvice advice) {
         Objects.requireNonNull(workDir, "workDir is null");
         Objects.requireNonNull(transport, "transport is null");
         Objects.requireNonNull(space, "space is null");
@@ -218,8 +249,10 @@ public final class ResidualBuffer implements AutoCloseable {
         Arena arena = Arena.ofShared();
         boolean success = false;
         // The channel is closed right after mapping: the mapping stays valid until the arena closes.
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel channel = truncate
+                ? FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             // Mapping past the end grows the file sparsely: no block is allocated until a row is written.
             MemorySegment mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, fileBytes, arena);
             ResidualBuffer buffer = new ResidualBuffer(path, hiddenSize, transport, keep, ids, lengths, tokenOffsets,
@@ -232,7 +265,9 @@ public final class ResidualBuffer implements AutoCloseable {
         } finally {
             if (!success) {
                 arena.close();
-                deleteQuietly(path);
+                if (truncate) {
+                    deleteQuietly(path);
+                }
             }
         }
     }

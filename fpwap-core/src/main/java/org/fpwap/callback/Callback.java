@@ -1,6 +1,7 @@
 package org.fpwap.callback;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.fpwap.forward.Hook;
 
@@ -44,7 +45,24 @@ public interface Callback {
         return getClass().getSimpleName();
     }
 
-    /** Called once before the first batch. */
+    /**
+     * The callback's checkpointable state, or empty if it cannot be checkpointed: a run with such a callback
+     * cannot be resumed (the sweep refuses, naming it). The default: {@link CallbackState#none()} for a
+     * {@link #stateless()} callback, empty otherwise.
+     */
+    default Optional<CallbackState> state() {
+        return stateless() ? Optional.of(CallbackState.none()) : Optional.empty();
+    }
+
+    /**
+     * The settings that change this callback's outputs beyond its class, name, layers, hooks and phase (e.g.
+     * a PCA's component count), as one line. A resumed run refuses when they differ from the journal's.
+     */
+    default String settings() {
+        return "";
+    }
+
+    /** Called once before the first batch (also when a run resumes, before its saved state is restored). */
     default void onSweepStart(SweepInfo info) {}
 
     /** Called for each microbatch at each selected (layer, hook). */

@@ -42,6 +42,8 @@ final class CallbackDispatcher implements AutoCloseable {
     private final boolean storeEmits;
     private final DigestBook digests;
     private final Map<EmitStream, EmitWriter> writers = new LinkedHashMap<>();
+    /** Emit files already made permanent (by {@link #commitLayer}, or by the run a resume continues). */
+    private final Map<EmitStream, Path> committed = new LinkedHashMap<>();
 
     /**
      * @param subscriptions each callback with the layers it resolved to
@@ -228,9 +230,31 @@ final class CallbackDispatcher implements AutoCloseable {
         return key.callback() + ".layer-" + key.layer() + "." + key.hook().wireName() + ".safetensors";
     }
 
+    /** Takes over emit files an earlier run committed (a resume), as if this dispatcher had written them. */
+    void adopt(Map<EmitStream, Path> files) {
+        committed.putAll(files);
+    }
+
+    /**
+     * Commits the emit files of {@code layer} (forced to storage and moved into place, see
+     * {@code MappedSafetensorsWriter.commit}): a layer's streams are complete at its end. Returns every file
+     * committed so far.
+     */
+    Map<EmitStream, Path> commitLayer(int layer) {
+        for (var it = writers.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getKey().layer() == layer) {
+                committed.put(e.getKey(), e.getValue().commit());
+                e.getValue().close();
+                it.remove();
+            }
+        }
+        return new LinkedHashMap<>(committed);
+    }
+
     /** Commits every emit file; returns where each stream landed. */
     Map<EmitStream, Path> commit() {
-        Map<EmitStream, Path> paths = new LinkedHashMap<>();
+        Map<EmitStream, Path> paths = new LinkedHashMap<>(committed);
         writers.forEach((key, writer) -> paths.put(key, writer.commit()));
         return paths;
     }

@@ -21,6 +21,7 @@ import org.fpwap.hub.ModelLocator;
 import org.fpwap.model.ModelConfigReader;
 import org.fpwap.model.ModelSpec;
 import org.fpwap.result.Result;
+import org.fpwap.run.StopToken;
 
 /**
  * A layer-streaming pass of a dataset through a model: each layer's weights are loaded once and every
@@ -34,6 +35,7 @@ import org.fpwap.result.Result;
 public final class Sweep implements AutoCloseable {
 
     private final SweepConfig config;
+    private final RunControl control;
     private final ModelSpec spec;
     private final List<Subscription> subscriptions;
     private final Path workDir;
@@ -41,8 +43,10 @@ public final class Sweep implements AutoCloseable {
     private final List<Result> results = new ArrayList<>();
     private boolean closed;
 
-    private Sweep(SweepConfig config, ModelSpec spec, List<Subscription> subscriptions, Path workDir, boolean ownsWorkDir) {
+    private Sweep(SweepConfig config, RunControl control, ModelSpec spec, List<Subscription> subscriptions, Path workDir,
+            boolean ownsWorkDir) {
         this.config = config;
+        this.control = control;
         this.spec = spec;
         this.subscriptions = subscriptions;
         this.workDir = workDir;
@@ -90,7 +94,7 @@ public final class Sweep implements AutoCloseable {
         if (!checked.plan().feasible()) {
             throw new PlanException(checked.plan());
         }
-        Result result = new SweepRunner(config, spec, subscriptions, workDir, checked.plan(), checked.summary()).run();
+        Result result = new SweepRunner(config, control, spec, subscriptions, workDir, checked.plan(), checked.summary()).run();
         results.add(result);
         return result;
     }
@@ -138,6 +142,9 @@ public final class Sweep implements AutoCloseable {
         private boolean keepResidual;
         private ProgressListener progress = ProgressListener.NONE;
         private boolean verify;
+        private boolean journal;
+        private boolean resume;
+        private StopToken stop = new StopToken();
 
         private Builder() {}
 
@@ -268,6 +275,34 @@ public final class Sweep implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Keep a journal in the work directory so that a run killed at any point can be {@link #resume resumed}
+         * (default false). The residual stream then alternates between two buffers (twice the disk), and at every
+         * layer end the layer's outputs are made durable and the journal committed. The work directory is locked
+         * while the run lasts; after a successful run it holds the committed outputs until you delete it.
+         */
+        public Builder journal(boolean keep) {
+            this.journal = keep;
+            return this;
+        }
+
+        /**
+         * Continue the run whose journal the named {@link #workDir} holds, from its last committed layer, giving
+         * outputs bit-identical to an uninterrupted run; with no journal there, start from the beginning. Implies
+         * {@link #journal}. The run refuses, naming the difference, when the model, the dataset, an option or a
+         * callback's settings changed, or a callback cannot restore its state ({@code Callback.state()}).
+         */
+        public Builder resume(boolean continueEarlierRun) {
+            this.resume = continueEarlierRun;
+            return this;
+        }
+
+        /** Where a stop at the next safe point (after a microbatch) can be requested, e.g. by a signal handler. */
+        public Builder stopToken(StopToken token) {
+            this.stop = requireNonNull(token, "stop token is null");
+            return this;
+        }
+
         /** Reads the model config and checks every callback's layers and hooks against it. */
         public Sweep build() {
             Path model = this.model != null || modelReference == null ? this.model
@@ -276,6 +311,9 @@ public final class Sweep implements AutoCloseable {
             requireNonNull(dataset, "dataset(...) is required");
             if (callbacks.isEmpty()) {
                 throw new IllegalArgumentException("no callbacks: a sweep with nothing to observe computes nothing");
+            }
+            if (resume && workDir == null) {
+                throw new IllegalArgumentException("resume(true) needs the work directory of the run to continue: workDir(...)");
             }
             ModelSpec spec = ModelConfigReader.read(model);
             List<Subscription> subscriptions = new ArrayList<>();
@@ -307,7 +345,7 @@ public final class Sweep implements AutoCloseable {
             }
             SweepConfig config = new SweepConfig(model, dataset, device, microbatch, tokenBudget, deviceMemory, finalNorm, transport,
                     keepResidual, progress, verify);
-            return new Sweep(config, spec, List.copyOf(subscriptions), dir, owns);
+            return new Sweep(config, new RunControl(journal || resume, resume, stop), spec, List.copyOf(subscriptions), dir, owns);
         }
     }
 }

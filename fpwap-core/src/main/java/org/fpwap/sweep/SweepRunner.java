@@ -37,6 +37,10 @@ import org.fpwap.profile.Profile;
 import org.fpwap.profile.ProfileRecorder;
 import org.fpwap.result.Result;
 import org.fpwap.result.VerifyReport;
+import org.fpwap.run.FaultPoint;
+import org.fpwap.run.JournalEntry;
+import org.fpwap.run.RunLock;
+import org.fpwap.run.StopToken;
 import org.fpwap.safetensors.Checkpoint;
 import org.fpwap.weights.LayerWeights;
 import org.fpwap.weights.NormWeights;
@@ -64,8 +68,16 @@ final class SweepRunner {
     private final Plan plan;
     private final DatasetSummary summary;
 
+    private final RunControl control;
+
     SweepRunner(SweepConfig config, ModelSpec spec, List<Subscription> subscriptions, Path workDir, Plan plan,
             DatasetSummary summary) {
+        this(config, new RunControl(false, false, new StopToken()), spec, subscriptions, workDir, plan, summary);
+    }
+
+    SweepRunner(SweepConfig config, RunControl control, ModelSpec spec, List<Subscription> subscriptions, Path workDir, Plan plan,
+            DatasetSummary summary) {
+        this.control = control;
         this.plan = plan;
         this.summary = summary;
         this.config = config;
@@ -76,36 +88,65 @@ final class SweepRunner {
     }
 
     Result run() {
+        if (!control.journal()) {
+            return run(null);
+        }
+        try (RunLock lock = RunLock.acquire(workDir)) {
+            return run(lock);
+        }
+    }
+
+    private Result run(RunLock lock) {
         Device device = Devices.resolve(config.device());
         Devices.prepareComputeThread();
-        MicrobatchPlan plan = MicrobatchPlan.of(summary.lengths(), this.plan.microbatchSamples(), this.plan.tokenBudget(),
-                Preflight.minFill(config));
-        SweepInfo info = new SweepInfo(spec, summary.sampleCount(), summary.totalTokens(), ModelFingerprint.of(config.model()));
+        String fingerprint = ModelFingerprint.of(config.model());
+        SweepJournal journal = lock == null ? null
+                : SweepJournal.open(config, control, spec, subscriptions, workDir, summary, fingerprint);
+        Optional<JournalEntry> resumed = journal == null ? Optional.empty() : journal.resumed();
+        JournalEntry.Microbatching batching = resumed.map(JournalEntry::microbatch).orElse(new JournalEntry.Microbatching(
+                this.plan.microbatchSamples(), this.plan.tokenBudget(), Preflight.minFill(config)));
+        MicrobatchPlan plan = MicrobatchPlan.of(summary.lengths(), batching.samples(), batching.tokenBudget(), batching.minFill());
+        SweepInfo info = new SweepInfo(spec, summary.sampleCount(), summary.totalTokens(), fingerprint);
         subscriptions.forEach(s -> s.callback().onSweepStart(info));
+        resumed.ifPresent(e -> journal.restoreStates(subscriptions));
+        int startLayer = resumed.map(e -> e.completedLayer() + 1).orElse(0);
+        boolean streamed = resumed.map(JournalEntry::sweepDone).orElse(false);
         boolean normed = config.finalNorm() && deepest == spec.numLayers() - 1;
-        List<Artifact> artifacts = new ArrayList<>();
+        List<Artifact> artifacts = new ArrayList<>(resumed.map(JournalEntry::artifacts).orElse(List.of()));
         List<int[]> tokensForVerify = config.verify() ? new ArrayList<>() : null;
 
         DigestBook digests = config.verify() ? new DigestBook(summary.sampleCount()) : null;
         try (Checkpoint checkpoint = Checkpoint.open(config.model());
                 NDManager manager = NDManager.newBaseManager(device);
-                ResidualBuffer buffer = ResidualBuffer.create(workDir, spec.hiddenSize(), plan.order(), plan.lengths(),
-                        config.transport(), config.keepResidual());
+                Residuals residuals = streamed ? null : residuals(plan, lock != null, resumed.isPresent());
                 CallbackDispatcher dispatcher = new CallbackDispatcher(subscriptions, summary, workDir, profile, true, digests);
                 Arena inputArena = Arena.ofConfined()) {
+            if (journal != null && resumed.isPresent()) {
+                dispatcher.adopt(journal.emitFiles());
+            }
             WeightLoader loader = new WeightLoader(checkpoint, spec);
             Embedder embedder = new Embedder(spec, loader.tokenEmbedding(), loader.positionEmbedding());
             MemorySegment input = inputArena.allocate(Math.max(1, plan.maxSlots() * spec.hiddenSize() * Float.BYTES), 64);
-            try (Prefetcher prefetcher = new Prefetcher(loader, loader.largestLayoutBytes(), profile);
-                    NormWeights finalNorm = normed ? loader.loadFinalNorm(manager) : null) {
-                if (normed) {
+            try (Prefetcher prefetcher = streamed ? null : new Prefetcher(loader, loader.largestLayoutBytes(), profile);
+                    NormWeights finalNorm = normed && !streamed ? loader.loadFinalNorm(manager) : null) {
+                if (finalNorm != null) {
                     profile.finalNormLoaded(WeightBytes.finalNorm(checkpoint, loader));
                 }
-                prefetcher.request(0);
-                embed(embedder, buffer, summary, tokensForVerify);
+                if (!streamed) {
+                    prefetcher.request(startLayer);
+                }
+                if (resumed.isEmpty()) {
+                    embed(embedder, residuals.embedded(), summary, tokensForVerify);
+                    if (journal != null) {
+                        residuals.embedded().force();
+                        journal.commit(-1, false, batching, dispatcher.commitLayer(-1), artifacts, subscriptions);
+                    }
+                }
                 config.progress().on(new ProgressEvent.RunStarted(deepest + 1, plan.count(), summary.totalTokens()));
                 BlockForward block = new BlockForward(spec);
-                for (int layer = 0; layer <= deepest; layer++) {
+                for (int layer = streamed ? deepest + 1 : startLayer; layer <= deepest; layer++) {
+                    ResidualBuffer buffer = residuals.input(layer);
+                    ResidualBuffer output = residuals.output(layer);
                     long layerStart = System.nanoTime();
                     try (LayerWeights weights = prefetcher.take(layer, manager)) {
                         if (layer < deepest) {
@@ -125,8 +166,12 @@ final class SweepRunner {
                             if (finalNorm != null) {
                                 hooks = FinalNorm.around(spec, finalNorm, hooks);
                             }
-                            runMicrobatch(layer, plan.first(m), mb, weights, block, buffer, input, manager, hooks);
+                            runMicrobatch(layer, plan.first(m), mb, weights, block, buffer, output, input, manager, hooks);
                             config.progress().on(new ProgressEvent.MicrobatchDone(layer, m, mb.realTokens()));
+                            FaultPoint.reach("layer-" + layer + "-microbatch-" + m);
+                            if (m + 1 < plan.count()) {
+                                control.stop().check("layer " + layer + " microbatch " + (m + 1) + " of " + plan.count());
+                            }
                         }
                         long endStart = System.nanoTime();
                         for (Subscription s : subscriptions) {
@@ -136,8 +181,17 @@ final class SweepRunner {
                         }
                         profile.callbacks(layer, (System.nanoTime() - endStart) / 1e9);
                     }
+                    if (journal != null) {
+                        commitLayer(journal, layer, residuals, dispatcher, batching, artifacts);
+                    }
                     config.progress().on(new ProgressEvent.LayerFinished(layer, (System.nanoTime() - layerStart) / 1e9));
+                    if (layer < deepest) {
+                        control.stop().check("layer " + layer);
+                    }
                 }
+            }
+            if (residuals != null && journal != null) {
+                residuals.discardOnClose();
             }
             for (Subscription s : subscriptions) {
                 artifacts.addAll(stamped(s.callback().name(), s.callback().onSweepEnd()));
@@ -149,13 +203,44 @@ final class SweepRunner {
                     profile.verifyWeightsRead(WeightBytes.finalNorm(checkpoint, loader));
                 }
             }
-            profile.residual(buffer.bytesRead(), buffer.bytesWritten());
-            profile.pageAdvice(buffer.adviceIsNative(), buffer.adviceFailures());
+            if (residuals != null) {
+                profile.residual(residuals.bytesRead(), residuals.bytesWritten());
+                profile.pageAdvice(residuals.adviceIsNative(), residuals.adviceFailures());
+            }
             Profile finished = profile.finish(summary.totalTokens());
             config.progress().on(new ProgressEvent.RunFinished(finished));
             var emits = dispatcher.commit();
+            if (journal != null) {
+                // The journal keeps listing the committed files until the caller has exported them; the Result gets
+                // its own names for them, so an export (which moves files) cut short by a crash can be redone.
+                emits = JournaledOutputs.linked(emits);
+            }
             return new Result(emits, artifacts, finished, verification, labels(summary));
         }
+    }
+
+    private Residuals residuals(MicrobatchPlan plan, boolean journaled, boolean reopen) {
+        if (!journaled) {
+            return Residuals.single(ResidualBuffer.create(workDir, spec.hiddenSize(), plan.order(), plan.lengths(),
+                    config.transport(), config.keepResidual()));
+        }
+        return Residuals.alternating(workDir, spec.hiddenSize(), plan.order(), plan.lengths(), config.transport(), reopen);
+    }
+
+    /**
+     * Makes layer {@code layer}'s end durable, in the order that makes a crash at any moment recoverable: the
+     * residual rows it wrote are forced, its emit files committed (forced, renamed into place), and only then the
+     * journal (with the artifacts so far and every callback's state) is replaced atomically.
+     */
+    private void commitLayer(SweepJournal journal, int layer, Residuals residuals, CallbackDispatcher dispatcher,
+            JournalEntry.Microbatching batching, List<Artifact> artifacts) {
+        if (layer < deepest) {
+            residuals.output(layer).force();
+        }
+        Map<org.fpwap.result.EmitStream, Path> emits = dispatcher.commitLayer(layer);
+        FaultPoint.reach("layer-" + layer + "-emits-committed");
+        journal.commit(layer, layer == deepest, batching, emits, artifacts, subscriptions);
+        FaultPoint.reach("layer-" + layer + "-committed");
     }
 
     /** The artifacts with their producer's name in the metadata ({@code callback}), so same-kind artifacts stay apart. */
@@ -195,13 +280,17 @@ final class SweepRunner {
                 if (keepTokens != null) {
                     keepTokens.add(tokens);
                 }
+                if (s.id() == 0) {
+                    FaultPoint.reach("embed");
+                }
+                control.stop().check("embedding sample " + s.id());
             }
         }
         profile.embed((System.nanoTime() - start) / 1e9);
     }
 
     private void runMicrobatch(int layer, int first, Microbatch mb, LayerWeights weights, BlockForward block,
-            ResidualBuffer buffer, MemorySegment input, NDManager manager, HookHandler hooks) {
+            ResidualBuffer buffer, ResidualBuffer output, MemorySegment input, NDManager manager, HookHandler hooks) {
         long bytes = (long) mb.size() * mb.width() * spec.hiddenSize() * Float.BYTES;
         MemorySegment rows = input.asSlice(0, bytes);
         try (NDManager scope = manager.newSubManager()) {
@@ -222,9 +311,12 @@ final class SweepRunner {
             if (layer < deepest) {
                 float[] back = out.toFloatArray();
                 downDone = System.nanoTime();
-                buffer.writePadded(first, mb.size(), mb.width(), SIDE, back);
+                output.writePadded(first, mb.size(), mb.width(), SIDE, back);
             }
             buffer.release(first, mb.size());
+            if (output != buffer) {
+                output.release(first, mb.size());
+            }
             double copies = 0;
             if (transfer.copies()) {
                 // Copies between host and device are reported apart from residual-buffer I/O (zero on CPU).
