@@ -54,7 +54,9 @@ class FamilyTestHeadroomTest {
     Path tmp;
 
     static List<Arguments> cases() {
-        return java.util.Arrays.stream(ModelFamily.values())
+        // The families Jlama also computes; the newer ones carry a feature check of their own in their test classes.
+        return java.util.stream.Stream.of(ModelFamily.LLAMA, ModelFamily.MISTRAL, ModelFamily.QWEN2, ModelFamily.GEMMA,
+                        ModelFamily.GPT2)
                 .flatMap(f -> java.util.Arrays.stream(Mutation.values()).map(m -> Arguments.of(f, m)))
                 .toList();
     }
