@@ -65,14 +65,27 @@ final class InspectCommand implements Callable<Integer> {
         ModelSpec m = ModelConfigReader.read(model);
         CheckpointHeaders headers = Checkpoint.readHeaders(model);
         TensorNames names = TensorNames.resolve(m, headers::contains);
+        // Blocks may differ (dense and MoE layers): report the largest, which is what the staging slots hold.
         long layerFileBytes = 0;
-        Map<DType, Long> dtypes = new TreeMap<>();
-        for (TensorRef ref : names.layerTensors(0)) {
-            if (headers.contains(ref.name())) {
-                TensorInfo info = headers.info(ref.name());
-                layerFileBytes += info.byteLength();
+        long largestParams = 0;
+        boolean uniform = true;
+        for (int l = 0; l < m.numLayers(); l++) {
+            long bytes = 0;
+            long elements = 0;
+            for (TensorRef ref : names.layerTensors(l)) {
+                if (headers.contains(ref.name())) {
+                    TensorInfo info = headers.info(ref.name());
+                    bytes += info.byteLength();
+                    elements += info.elementCount();
+                }
+            }
+            uniform &= l == 0 || elements == largestParams;
+            if (elements > largestParams) {
+                largestParams = elements;
+                layerFileBytes = bytes;
             }
         }
+        Map<DType, Long> dtypes = new TreeMap<>();
         long params = 0;
         for (String name : headers.tensorNames()) {
             TensorInfo info = headers.info(name);
@@ -93,8 +106,14 @@ final class InspectCommand implements Callable<Integer> {
             o.println(line);
         }
         o.printf(Locale.ROOT, "parameters:   %,d (%s)%n", params, dtypes);
-        o.printf(Locale.ROOT, "per layer:    %,d parameters, %,d B in the files, %,d B as FP32%n", m.parametersPerLayer(),
-                layerFileBytes, memory.layerFp32Bytes());
+        if (uniform) {
+            o.printf(Locale.ROOT, "per layer:    %,d parameters, %,d B in the files, %,d B as FP32%n", m.parametersPerLayer(),
+                    layerFileBytes, memory.layerFp32Bytes());
+        } else {
+            o.printf(Locale.ROOT, "per layer:    layers differ; the largest has %,d parameters, %,d B in the files, %,d B as FP32 "
+                    + "(mean %,d parameters, %,d active per token)%n", largestParams, layerFileBytes, memory.layerFp32Bytes(),
+                    m.parametersPerLayer(), m.activeParametersPerLayer());
+        }
         o.printf(Locale.ROOT, "total:        %,d B in %d file(s)%n", headers.totalBytes(), headers.files().size());
         o.printf(Locale.ROOT, "device:       %s, budget %,d B; one layer + a 1 x %d-token microbatch needs %,d B: %s%n",
                 Devices.describe(dev), budget, Math.min(m.maxPositions(), 512), needed, needed <= budget ? "fits" : "DOES NOT FIT");

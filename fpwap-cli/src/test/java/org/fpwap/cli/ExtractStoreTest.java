@@ -59,7 +59,7 @@ class ExtractStoreTest {
 
     @Test
     void int8PerTokenSafetensorsHasI8ActivationsAndOneScalePerToken() throws Exception {
-        Path out = tmp.resolve("int8-st");
+        Path out = tmp.resolve("int8-per-token");
         CliRun run = extract(out, "--store", "int8", "--pool", "all", "--format", "safetensors", "--verify");
         assertEquals(0, run.exitCode(), run.toString());
         try (SafetensorsFile f = SafetensorsFile.open(out.resolve("layer-1/residual_post.safetensors"))) {

@@ -44,7 +44,8 @@ public final class RandomModelWriter {
     public static ModelSpec write(RandomModelConfig config, Path dir) {
         try {
             Files.createDirectories(dir);
-            String configJson = new GsonBuilder().setPrettyPrinting().create().toJson(configJson(config));
+            // Nulls are written: for some keys null means "off" where absence means a default (Mistral's window).
+            String configJson = new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(configJson(config));
             Files.writeString(dir.resolve("config.json"), configJson + "\n", StandardCharsets.UTF_8);
             ModelSpec spec = ModelConfigReader.read(dir);
             List<Tensor> tensors = tensors(config, spec);
