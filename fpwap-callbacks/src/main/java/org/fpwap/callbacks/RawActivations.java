@@ -8,6 +8,7 @@ import org.fpwap.callback.Batch;
 import org.fpwap.callback.Callback;
 import org.fpwap.callback.CallbackAction;
 import org.fpwap.callback.LayerSelection;
+import org.fpwap.callback.OutputSize;
 import org.fpwap.forward.Hook;
 
 /**
@@ -17,7 +18,7 @@ import org.fpwap.forward.Hook;
  *
  * <pre>{@code RawActivations.at(Layers.of(40, 45)).pool(Pool.LAST).hooks(Hook.RESIDUAL_POST)}</pre>
  */
-public final class RawActivations implements Callback {
+public final class RawActivations implements Callback, OutputSize {
 
     private final LayerSelection layers;
     private final Set<Hook> hooks;
@@ -91,5 +92,11 @@ public final class RawActivations implements Callback {
             case MEAN -> CallbackAction.Emit.perSample(batch.meanOverRealTokens());
             case ALL -> CallbackAction.Emit.perToken(batch.activations());
         };
+    }
+
+    /** One vector of H per sample, or per real token for {@link Pool#ALL}. */
+    @Override
+    public Footprint footprint(Extent extent) {
+        return pool == Pool.ALL ? Footprint.perToken(extent.hiddenSize()) : Footprint.perSample(extent.hiddenSize());
     }
 }

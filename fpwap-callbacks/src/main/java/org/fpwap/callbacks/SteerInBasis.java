@@ -12,6 +12,7 @@ import org.fpwap.callback.Batch;
 import org.fpwap.callback.Callback;
 import org.fpwap.callback.CallbackAction;
 import org.fpwap.callback.LayerSelection;
+import org.fpwap.callback.OutputSize;
 import org.fpwap.callback.Phase;
 import org.fpwap.callback.SweepInfo;
 import org.fpwap.forward.Hook;
@@ -34,7 +35,7 @@ import org.fpwap.forward.Microbatch;
  *
  * <pre>{@code SteerInBasis.at(Layers.of(20), SteeringVector.fromFile(pcaFile, "components", 0)).alpha(8f)}</pre>
  */
-public final class SteerInBasis implements Callback {
+public final class SteerInBasis implements Callback, OutputSize {
 
     /** What is done to the activation. */
     public enum Mode {
@@ -256,5 +257,11 @@ public final class SteerInBasis implements Callback {
             case ABLATE -> acts.sub(acts.matMul(v.reshape(direction.length, 1)).mul(v));
         };
         return new CallbackAction.WriteBack(NDArrays.where(mask, changed, acts));
+    }
+
+    /** Steering changes activations in flight and writes nothing. */
+    @Override
+    public Footprint footprint(OutputSize.Extent extent) {
+        return Footprint.none();
     }
 }

@@ -2,6 +2,7 @@ package org.fpwap.cli;
 
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import org.fpwap.buffer.ResidualBufferException;
 import org.fpwap.dataset.DatasetException;
 import org.fpwap.device.DeviceUnavailableException;
 import org.fpwap.model.ModelConfigException;
@@ -53,6 +54,7 @@ final class ErrorReporter implements IExecutionExceptionHandler {
                 || e instanceof DeviceUnavailableException
                 || e instanceof PlanException
                 || e instanceof CallbackException
+                || e instanceof ResidualBufferException
                 || e instanceof IllegalArgumentException
                 || e instanceof UncheckedIOException;
     }

@@ -112,6 +112,7 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
                 .device(device)
                 .finalNorm(finalNorm)
                 .workDir(out.resolve(WORK_DIR))
+                .exportFormat(format)
                 .progress(listener)
                 .verify(verify);
         if (microbatch > 0) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.fpwap.buffer.ResidualBuffer;
@@ -17,6 +18,7 @@ import org.fpwap.callback.Callback;
 import org.fpwap.dataset.Dataset;
 import org.fpwap.model.ModelConfigReader;
 import org.fpwap.model.ModelSpec;
+import org.fpwap.result.OutputFormat;
 import org.fpwap.result.Result;
 
 /**
@@ -36,9 +38,12 @@ public final class Sweep implements AutoCloseable {
     private final Path workDir;
     private final boolean ownsWorkDir;
     private final List<Result> results = new ArrayList<>();
+    private final OutputSizeEstimator outputs;
     private boolean closed;
 
-    private Sweep(SweepConfig config, ModelSpec spec, List<Subscription> subscriptions, Path workDir, boolean ownsWorkDir) {
+    private Sweep(SweepConfig config, ModelSpec spec, List<Subscription> subscriptions, Path workDir, boolean ownsWorkDir,
+            Optional<OutputFormat> exportFormat) {
+        this.outputs = new OutputSizeEstimator(spec, subscriptions, exportFormat, config.transport());
         this.config = config;
         this.spec = spec;
         this.subscriptions = subscriptions;
@@ -73,7 +78,7 @@ public final class Sweep implements AutoCloseable {
      */
     public Plan preflight() {
         checkOpen();
-        return new Preflight(config, spec, deepestLayer(), workDir).plan(true);
+        return new Preflight(config, spec, deepestLayer(), workDir, outputs).plan(true);
     }
 
     /**
@@ -83,7 +88,7 @@ public final class Sweep implements AutoCloseable {
      */
     public Result run() {
         checkOpen();
-        Preflight.Checked checked = new Preflight(config, spec, deepestLayer(), workDir).check(false);
+        Preflight.Checked checked = new Preflight(config, spec, deepestLayer(), workDir, outputs).check(false);
         if (!checked.plan().feasible()) {
             throw new PlanException(checked.plan());
         }
@@ -132,6 +137,7 @@ public final class Sweep implements AutoCloseable {
         private boolean keepResidual;
         private ProgressListener progress = ProgressListener.NONE;
         private boolean verify;
+        private Optional<OutputFormat> exportFormat = Optional.empty();
 
         private Builder() {}
 
@@ -237,6 +243,15 @@ public final class Sweep implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The format {@code Result.export} will be called with into the work directory's file system, so that
+         * preflight counts the exported copies (Arrow conversions) in its disk check (default: not counted).
+         */
+        public Builder exportFormat(OutputFormat format) {
+            this.exportFormat = Optional.of(requireNonNull(format, "format is null"));
+            return this;
+        }
+
         /** Reads the model config and checks every callback's layers and hooks against it. */
         public Sweep build() {
             requireNonNull(model, "model(...) is required");
@@ -274,7 +289,7 @@ public final class Sweep implements AutoCloseable {
             }
             SweepConfig config = new SweepConfig(model, dataset, device, microbatch, tokenBudget, deviceMemory, finalNorm, transport,
                     keepResidual, progress, verify);
-            return new Sweep(config, spec, List.copyOf(subscriptions), dir, owns);
+            return new Sweep(config, spec, List.copyOf(subscriptions), dir, owns, exportFormat);
         }
     }
 }
