@@ -3,6 +3,7 @@ package org.fpwap.result;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -42,8 +43,9 @@ record ActivationLayout(int hiddenSize, boolean ragged) {
     Schema schema() {
         Field sampleId = new Field(SAMPLE_ID, FieldType.notNullable(new ArrowType.Int(64, true)), null);
         Field label = new Field(LABEL, FieldType.nullable(new ArrowType.Int(64, true)), null);
+        // Sorted, not Map.of: its iteration order changes from JVM to JVM, and so would the file's bytes.
         return new Schema(List.of(sampleId, label, activationField()),
-                Map.of(HIDDEN_SIZE_KEY, Integer.toString(hiddenSize), RAGGED_KEY, Boolean.toString(ragged)));
+                new TreeMap<>(Map.of(HIDDEN_SIZE_KEY, Integer.toString(hiddenSize), RAGGED_KEY, Boolean.toString(ragged))));
     }
 
     private Field activationField() {
