@@ -76,6 +76,7 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
     /** Runs the job, showing progress on {@code progress} (null: silent). */
     Outcome run(PrintWriter progress) {
         prepareOutputDirectory();
+        RuntimeException failure = null;
         try (TextTokenizer textTokenizer = openTokenizer();
                 ProgressPrinter printer = progress == null ? null : new ProgressPrinter(progress, ProgressPrinter.stdoutIsTerminal());
                 Sweep sweep = sweep(textTokenizer, printer == null ? ProgressListener.NONE : printer)) {
@@ -90,17 +91,24 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
             summary.add(ProfileReport.render(result.profile(), sweep.model()));
             result.verification().ifPresent(v -> summary.add(v.summary()));
             return new Outcome(files, summary, result.verification());
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
         } finally {
-            deleteWorkDir();
+            deleteWorkDir(failure);
         }
     }
 
     /** The plan {@code extract} would follow, with a measured time estimate; runs nothing. */
     Plan preflight() {
+        RuntimeException failure = null;
         try (TextTokenizer textTokenizer = openTokenizer(); Sweep sweep = sweep(textTokenizer, ProgressListener.NONE)) {
             return sweep.preflight();
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
         } finally {
-            deleteWorkDir();
+            deleteWorkDir(failure);
         }
     }
 
@@ -140,6 +148,18 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
         }
         if (!Files.isWritable(out)) {
             throw new UncheckedIOException(new IOException("the output directory " + out + " is not writable"));
+        }
+    }
+
+    /** Removes the work directory; after a failure, a cleanup error is attached to it rather than hiding it. */
+    private void deleteWorkDir(RuntimeException failure) {
+        try {
+            deleteWorkDir();
+        } catch (UncheckedIOException e) {
+            if (failure == null) {
+                throw e;
+            }
+            failure.addSuppressed(e);
         }
     }
 

@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.fpwap.io.JsonErrors;
 
 /**
  * Reads a Hugging Face {@code config.json} into a {@link ModelSpec}. Defaults follow the HF config
@@ -48,7 +49,7 @@ public final class ModelConfigReader {
         try {
             root = JsonParser.parseString(jsonText);
         } catch (JsonParseException e) {
-            throw new ModelConfigException(nameForErrors, "not valid JSON: " + e.getMessage());
+            throw new ModelConfigException(nameForErrors, "not valid JSON: " + JsonErrors.describe(e));
         }
         if (!root.isJsonObject()) {
             throw new ModelConfigException(nameForErrors, "expected a JSON object, got " + root);
@@ -83,6 +84,11 @@ public final class ModelConfigReader {
         int kvHeads = optionalInt("num_key_value_heads").orElse(heads);
         int defaultHeadDim = family == ModelFamily.GEMMA ? 256 : hidden / heads;
         int headDim = optionalInt("head_dim").orElse(defaultHeadDim);
+        if (!json.has("head_dim") && family != ModelFamily.GEMMA && hidden % heads != 0) {
+            // hidden / heads would silently drop the remainder of the width from every projection.
+            throw new ModelConfigException(file, "hidden_size (" + hidden + ") must be a multiple of num_attention_heads ("
+                    + heads + ") when head_dim is not given");
+        }
         if (kvHeads <= 0 || heads % kvHeads != 0) {
             throw new ModelConfigException(file, "num_attention_heads (" + heads
                     + ") must be a positive multiple of num_key_value_heads (" + kvHeads + ")");

@@ -22,7 +22,7 @@ final class OutputSizeEstimator {
     /** Room for one safetensors header (names, shapes, offsets and a few metadata strings). */
     static final long HEADER_BYTES = 4096;
     /** Room for {@code profile.json} and {@code manifest.json}. */
-    static final long RUN_FILES_BYTES = 1 << 20;
+    static final long RUN_FILES_BYTES = 64 * 1024;
     /** Arrow record batches hold at most this many bytes of float data ({@code BatchLimits.DEFAULT}). */
     private static final long ARROW_BATCH_VALUE_BYTES = 32L << 20;
     /** ... and at most this many rows. */

@@ -32,10 +32,26 @@ public final class SmallTmpfs implements AutoCloseable {
      * @return the mount; close it to unmount
      */
     public static SmallTmpfs mount(Path dir, long bytes) throws IOException, InterruptedException {
+        return mount(dir, "size=" + bytes);
+    }
+
+    /**
+     * Mounts an empty read-only tmpfs at {@code dir}: not even root can write there, unlike a directory
+     * without write permission.
+     *
+     * @param dir an empty directory, usually under a {@code @TempDir}
+     * @param bytes the file system's size
+     * @return the mount; close it to unmount
+     */
+    public static SmallTmpfs mountReadOnly(Path dir, long bytes) throws IOException, InterruptedException {
+        return mount(dir, "ro,size=" + bytes);
+    }
+
+    private static SmallTmpfs mount(Path dir, String options) throws IOException, InterruptedException {
         assumeTrue(System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux"),
                 "a size-limited tmpfs needs Linux");
         Files.createDirectories(dir);
-        String reason = run(List.of("mount", "-t", "tmpfs", "-o", "size=" + bytes, "tmpfs", dir.toString()));
+        String reason = run(List.of("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir.toString()));
         assumeTrue(reason.isEmpty(), "cannot mount a small tmpfs to fill (needs root or CAP_SYS_ADMIN): " + reason);
         return new SmallTmpfs(dir);
     }
