@@ -84,14 +84,14 @@ public final class ModelConfigReader {
         int kvHeads = optionalInt("num_key_value_heads").orElse(heads);
         int defaultHeadDim = family == ModelFamily.GEMMA ? 256 : hidden / heads;
         int headDim = optionalInt("head_dim").orElse(defaultHeadDim);
+        if (kvHeads <= 0 || heads % kvHeads != 0) {
+            throw new ModelConfigException(file, "num_attention_heads (" + heads
+                    + ") must be a positive multiple of num_key_value_heads (" + kvHeads + ")");
+        }
         if (!json.has("head_dim") && family != ModelFamily.GEMMA && hidden % heads != 0) {
             // hidden / heads would silently drop the remainder of the width from every projection.
             throw new ModelConfigException(file, "hidden_size (" + hidden + ") must be a multiple of num_attention_heads ("
                     + heads + ") when head_dim is not given");
-        }
-        if (kvHeads <= 0 || heads % kvHeads != 0) {
-            throw new ModelConfigException(file, "num_attention_heads (" + heads
-                    + ") must be a positive multiple of num_key_value_heads (" + kvHeads + ")");
         }
         rejectIfPresentAndNot("partial_rotary_factor", 1.0);
         rejectIfTrue("attn_logit_softcapping");

@@ -137,6 +137,7 @@ final class Preflight {
             samples = (int) Math.min(AUTO_MAX_SAMPLES, Math.max(samples, tokenBudget / Math.max(1, summary.length(0))));
         }
         MicrobatchPlan plan = MicrobatchPlan.of(summary.lengths(), samples, tokenBudget, minFill(config));
+        HeapCheck.blocker(plan.maxSlots(), spec.hiddenSize(), Runtime.getRuntime().maxMemory()).ifPresent(blockers::add);
         long peak = memory.peakBytes(gpu, plan.size(0), width) + unifiedExtra;
         long residual = ResidualBuffer.fileBytesFor(spec.hiddenSize(), summary.totalTokens(), config.transport());
         DiskEstimate disk = outputs.estimate(summary);

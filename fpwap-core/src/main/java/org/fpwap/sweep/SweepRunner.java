@@ -208,7 +208,7 @@ final class SweepRunner {
             long t2 = System.nanoTime();
             profile.forward(layer, (t2 - t1) / 1e9 - (profile.callbackSeconds(layer) - callbacksBefore));
             if (layer < deepest) {
-                buffer.writePadded(first, mb.size(), mb.width(), SIDE, out.toFloatArray());
+                buffer.writePadded(first, mb.size(), mb.width(), SIDE, DeviceTransfer.hostView(out));
             }
             buffer.release(first, mb.size());
             profile.io(layer, (t1 - t0 + System.nanoTime() - t2) / 1e9);
