@@ -18,6 +18,7 @@ import org.fpwap.callback.Callback;
 import org.fpwap.callback.CallbackAction;
 import org.fpwap.callback.CallbackState;
 import org.fpwap.callback.LayerSelection;
+import org.fpwap.callback.OutputSize;
 import org.fpwap.callback.SweepInfo;
 import org.fpwap.forward.Hook;
 
@@ -34,7 +35,7 @@ import org.fpwap.forward.Hook;
  *
  * <pre>{@code DiffOfMeans.at(Layers.of(12)).pool(Pool.MEAN)}</pre>
  */
-public final class DiffOfMeans implements Callback {
+public final class DiffOfMeans implements Callback, OutputSize {
 
     /** The artifact kind. */
     public static final String KIND = "diff_of_means";
@@ -217,5 +218,12 @@ public final class DiffOfMeans implements Callback {
         metadata.put("callback", name);
         metadata.put("model_fingerprint", fingerprint);
         return new Artifact(KIND, OptionalInt.of(layer), Optional.of(hook), tensors, metadata);
+    }
+
+    /** {@code classes} and {@code counts} (I64), {@code means} [classes, H] and {@code direction} [H] (F32). */
+    @Override
+    public Footprint footprint(Extent extent) {
+        long classes = extent.classes();
+        return Footprint.artifacts(classes * 2 * Long.BYTES + (classes + 1) * extent.hiddenSize() * Float.BYTES);
     }
 }

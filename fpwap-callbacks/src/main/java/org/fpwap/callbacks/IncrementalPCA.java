@@ -17,6 +17,7 @@ import org.fpwap.callback.Callback;
 import org.fpwap.callback.CallbackAction;
 import org.fpwap.callback.CallbackState;
 import org.fpwap.callback.LayerSelection;
+import org.fpwap.callback.OutputSize;
 import org.fpwap.callback.SweepInfo;
 import org.fpwap.forward.Hook;
 
@@ -35,7 +36,7 @@ import org.fpwap.forward.Hook;
  *
  * <pre>{@code IncrementalPCA.at(Layers.of(20)).components(16).input(Pool.MEAN)}</pre>
  */
-public final class IncrementalPCA implements Callback {
+public final class IncrementalPCA implements Callback, OutputSize {
 
     /** The artifact kind. */
     public static final String KIND = "pca";
@@ -205,5 +206,11 @@ public final class IncrementalPCA implements Callback {
             f[i] = (float) v[i];
         }
         return f;
+    }
+
+    /** {@code components} [k, H], {@code explained_variance} [k], {@code mean} [H] (F32) and {@code n_samples}. */
+    @Override
+    public Footprint footprint(Extent extent) {
+        return Footprint.artifacts(((long) k * extent.hiddenSize() + k + extent.hiddenSize()) * Float.BYTES + Long.BYTES);
     }
 }

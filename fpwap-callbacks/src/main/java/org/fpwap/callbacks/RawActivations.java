@@ -9,6 +9,7 @@ import org.fpwap.callback.Callback;
 import org.fpwap.callback.CallbackAction;
 import org.fpwap.callback.LayerSelection;
 import org.fpwap.callback.Store;
+import org.fpwap.callback.OutputSize;
 import org.fpwap.forward.Hook;
 
 /**
@@ -21,7 +22,7 @@ import org.fpwap.forward.Hook;
  * <p>{@link #store(Store)} picks the on-disk form: exact FP32 (default), BF16, or int8 with one FP32 scale
  * per stored vector (quantized on the compute device; see {@link Store}).
  */
-public final class RawActivations implements Callback {
+public final class RawActivations implements Callback, OutputSize {
 
     private final LayerSelection layers;
     private final Set<Hook> hooks;
@@ -118,5 +119,11 @@ public final class RawActivations implements Callback {
             case ALL -> CallbackAction.Emit.perToken(batch.activations());
         };
         return emit.stored(store);
+    }
+
+    /** One vector of H per sample, or per real token for {@link Pool#ALL}. */
+    @Override
+    public Footprint footprint(Extent extent) {
+        return pool == Pool.ALL ? Footprint.perToken(extent.hiddenSize()) : Footprint.perSample(extent.hiddenSize());
     }
 }

@@ -15,6 +15,7 @@ import org.fpwap.callback.Callback;
 import org.fpwap.callback.CallbackAction;
 import org.fpwap.callback.CallbackState;
 import org.fpwap.callback.LayerSelection;
+import org.fpwap.callback.OutputSize;
 import org.fpwap.callback.Phase;
 import org.fpwap.callback.SweepInfo;
 import org.fpwap.forward.Hook;
@@ -37,7 +38,7 @@ import org.fpwap.forward.Microbatch;
  *
  * <pre>{@code SteerInBasis.at(Layers.of(20), SteeringVector.fromFile(pcaFile, "components", 0)).alpha(8f)}</pre>
  */
-public final class SteerInBasis implements Callback {
+public final class SteerInBasis implements Callback, OutputSize {
 
     /** What is done to the activation. */
     public enum Mode {
@@ -274,5 +275,11 @@ public final class SteerInBasis implements Callback {
             case ABLATE -> acts.sub(acts.matMul(v.reshape(direction.length, 1)).mul(v));
         };
         return new CallbackAction.WriteBack(NDArrays.where(mask, changed, acts));
+    }
+
+    /** Steering changes activations in flight and writes nothing. */
+    @Override
+    public Footprint footprint(OutputSize.Extent extent) {
+        return Footprint.none();
     }
 }

@@ -2,6 +2,7 @@ package org.fpwap.cli;
 
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import org.fpwap.buffer.ResidualBufferException;
 import org.fpwap.dataset.DatasetException;
 import org.fpwap.device.DeviceUnavailableException;
 import org.fpwap.hub.ModelNotFoundException;
@@ -57,6 +58,7 @@ final class ErrorReporter implements IExecutionExceptionHandler {
                 || e instanceof PlanException
                 || e instanceof CallbackException
                 || e instanceof RunDirectoryException
+                || e instanceof ResidualBufferException
                 || e instanceof IllegalArgumentException
                 || e instanceof UncheckedIOException;
     }

@@ -92,14 +92,19 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
             prepareOutputDirectory();
             try (RunLock lock = RunLock.acquire(out)) {
                 existing.prepare(out, out.resolve(WORK_DIR));
+                RuntimeException failure = null;
                 try {
                     Outcome outcome = runLocked(progress, existing, stop);
                     deleteWorkDir();
                     success = true;
                     return outcome;
+                } catch (RuntimeException e) {
+                    failure = e;
+                    throw e;
                 } finally {
                     if (!Journal.exists(out.resolve(WORK_DIR))) {
-                        deleteWorkDir();
+                        // A failed clean-up must not hide the run's own error.
+                        deleteWorkDir(failure);
                     }
                 }
             }
@@ -146,11 +151,15 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
     Plan preflight() {
         NewDirectory created = NewDirectory.before(out);
         boolean hadWorkDir = Files.exists(out.resolve(WORK_DIR));
+        RuntimeException failure = null;
         try (TextTokenizer textTokenizer = openTokenizer(); Sweep sweep = sweepBuilder(textTokenizer, ProgressListener.NONE).build()) {
             return sweep.preflight();
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
         } finally {
             if (!hadWorkDir) {
-                deleteWorkDir();
+                deleteWorkDir(failure);
             }
             created.removeIfStillEmpty();
         }
@@ -164,6 +173,7 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
                 .device(device)
                 .finalNorm(finalNorm)
                 .workDir(out.resolve(WORK_DIR))
+                .exportFormat(format)
                 .progress(listener)
                 .verify(verify);
         if (microbatch > 0) {
@@ -195,6 +205,18 @@ record ExtractJob(Path model, Path input, Path out, List<Callback> callbacks, bo
         }
         if (!Files.isWritable(out)) {
             throw new UncheckedIOException(new IOException("the output directory " + out + " is not writable"));
+        }
+    }
+
+    /** Removes the work directory; after a failure, a cleanup error is attached to it rather than hiding it. */
+    private void deleteWorkDir(RuntimeException failure) {
+        try {
+            deleteWorkDir();
+        } catch (UncheckedIOException e) {
+            if (failure == null) {
+                throw e;
+            }
+            failure.addSuppressed(e);
         }
     }
 

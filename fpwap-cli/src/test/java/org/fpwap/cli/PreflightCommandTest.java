@@ -111,7 +111,7 @@ class PreflightCommandTest {
             sb.append("]}\n");
         }
         Path input = Files.writeString(tmp.resolve("many.jsonl"), sb);
-        assertBlocked(preflight(huge, input), "the residual buffer needs", "bytes in", "are free");
+        assertBlocked(preflight(huge, input), "the run needs about", "bytes on disk in", "residual buffer 2.0 TiB", "are free");
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.fpwap.forward.PaddingSide;
+import org.fpwap.io.SpaceReservation;
 import org.fpwap.safetensors.Widening;
 
 /**
@@ -253,7 +254,9 @@ public final class ResidualBuffer implements AutoCloseable {
                 ? FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                         StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            // Mapping past the end grows the file sparsely: no block is allocated until a row is written.
+            // Every block is allocated before mapping: a store into a page the disk cannot back would be SIGBUS.
+            // (A kept buffer reopened for resume is already allocated; reserving again costs nothing.)
+            SpaceReservation.reserve(channel, path, fileBytes, "the residual buffer");
             MemorySegment mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, fileBytes, arena);
             ResidualBuffer buffer = new ResidualBuffer(path, hiddenSize, transport, keep, ids, lengths, tokenOffsets,
                     index, arena, mapping, Objects.requireNonNull(advice, "advice is null"));

@@ -18,9 +18,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.OptionalLong;
+import org.fpwap.io.JsonErrors;
 
 /**
  * {@link Dataset#jsonl} and {@link Dataset#jsonlText}: JSON Lines read one line at a time.
@@ -77,6 +79,9 @@ final class JsonlSource implements Dataset {
     public String locate(long id) {
         return file + ":" + (id + 1);
     }
+
+    /** The longest line read: 16 MiB is about two million token ids, far beyond every model's position limit. */
+    static final int MAX_LINE_BYTES = 16 << 20;
 
     private final class Cursor implements SampleCursor {
         private final InputStream in;
@@ -175,8 +180,14 @@ final class JsonlSource implements Dataset {
 
         private void append(int from, int to) {
             int n = to - from;
+            if (lineLength + n > MAX_LINE_BYTES) {
+                // Without a bound, one huge line (a file that is not JSON Lines, a missing newline) fills the heap.
+                throw new DatasetException(String.format(Locale.ROOT, "%s:%d: the line is longer than %,d bytes; a line "
+                        + "holds one prompt, so this is not a JSON Lines prompt file (or a prompt far beyond any position "
+                        + "limit)", file, lineNo + 1, MAX_LINE_BYTES));
+            }
             if (lineLength + n > line.length) {
-                line = Arrays.copyOf(line, Math.max(line.length * 2, lineLength + n));
+                line = Arrays.copyOf(line, (int) Math.min(MAX_LINE_BYTES, Math.max(line.length * 2L, lineLength + n)));
             }
             System.arraycopy(buffer, from, line, lineLength, n);
             lineLength += n;
@@ -271,7 +282,7 @@ final class JsonlSource implements Dataset {
                 return new Sample(lineNo - 1, tokens, label);
             } catch (IOException | IllegalStateException e) {
                 // MalformedJsonException, EOFException (line ends mid-value) or a strict-mode rejection
-                throw new DatasetException(where + ": not valid JSON (" + gsonMessage(e) + ")");
+                throw new DatasetException(where + ": not valid JSON (" + JsonErrors.describe(e) + ")");
             }
         }
 
@@ -353,13 +364,6 @@ final class JsonlSource implements Dataset {
         }
     }
 
-    private static String gsonMessage(Exception e) {
-        String message = String.valueOf(e.getMessage());
-        int see = message.indexOf("\nSee ");
-        message = see < 0 ? message : message.substring(0, see);
-        // Gson's advice is for programmers calling it; the user's fix is to the file
-        return message.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON");
-    }
 
     static String abbreviate(String s) {
         return s.length() <= 80 ? s : s.substring(0, 77) + "...";

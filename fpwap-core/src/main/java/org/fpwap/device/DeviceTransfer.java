@@ -19,8 +19,8 @@ import java.nio.ByteOrder;
  * <p>So that the copying path does not run for the first time on a GPU, it can be forced on CPU: with
  * {@code -Dfpwap.forceDeviceCopy=true} every upload makes a tensor with its own storage (a clone of the
  * host view), exactly the ownership a GPU upload has. Results are bit-identical either way; the switch
- * exists for tests and for diagnosing a suspected aliasing bug. Downloads need no seam: DJL's
- * {@code toFloatArray()} moves a non-CPU tensor to the host before reading it.
+ * exists for tests and for diagnosing a suspected aliasing bug. Downloads go through {@link #hostView}, which
+ * reads a CPU tensor in place instead of copying it into new heap arrays per microbatch.
  */
 public final class DeviceTransfer {
 
@@ -92,5 +92,21 @@ public final class DeviceTransfer {
         try (created) {
             return created.duplicate(); // forced copy on CPU: own storage, like a GPU upload
         }
+    }
+
+    /**
+     * The FP32 values of {@code array} as host memory, valid while the array (and its manager) is open. A
+     * contiguous CPU tensor is read in place; otherwise DJL first makes a contiguous CPU copy in the array's
+     * manager. Unlike {@code toFloatArray()} (a {@code byte[]} and a {@code float[]} per call) this allocates
+     * nothing on the heap, so a sweep's heap does not churn in proportion to the data it streams.
+     *
+     * @param array a FLOAT32 tensor
+     * @return its values in native (little-endian) order
+     */
+    public static MemorySegment hostView(NDArray array) {
+        if (array.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("expected a FLOAT32 tensor, got " + array.getDataType());
+        }
+        return MemorySegment.ofBuffer(array.toByteBuffer(true));
     }
 }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
+import org.fpwap.io.JsonErrors;
 
 /**
  * Reads a Hugging Face {@code config.json} into a {@link ModelSpec}. Defaults follow the HF config
@@ -51,7 +52,7 @@ public final class ModelConfigReader {
         try {
             root = JsonParser.parseString(jsonText);
         } catch (JsonParseException e) {
-            throw new ModelConfigException(nameForErrors, "not valid JSON: " + e.getMessage());
+            throw new ModelConfigException(nameForErrors, "not valid JSON: " + JsonErrors.describe(e));
         }
         if (!root.isJsonObject()) {
             throw new ModelConfigException(nameForErrors, "expected a JSON object, got " + root);

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.fpwap.callback.Store;
+import java.util.TreeMap;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -63,12 +64,13 @@ record ActivationLayout(int hiddenSize, boolean ragged, Store store) {
         Field sampleId = new Field(SAMPLE_ID, FieldType.notNullable(new ArrowType.Int(64, true)), null);
         Field label = new Field(LABEL, FieldType.nullable(new ArrowType.Int(64, true)), null);
         if (store == Store.F32) {
-            // FP32 files keep the schema they always had.
+            // FP32 files keep the schema they always had. Sorted metadata, not Map.of: its iteration order changes
+            // from JVM to JVM, and so would the file's bytes.
             return new Schema(List.of(sampleId, label, activationField()),
-                    Map.of(HIDDEN_SIZE_KEY, Integer.toString(hiddenSize), RAGGED_KEY, Boolean.toString(ragged)));
+                    new TreeMap<>(Map.of(HIDDEN_SIZE_KEY, Integer.toString(hiddenSize), RAGGED_KEY, Boolean.toString(ragged))));
         }
-        Map<String, String> metadata = Map.of(HIDDEN_SIZE_KEY, Integer.toString(hiddenSize),
-                RAGGED_KEY, Boolean.toString(ragged), STORE_KEY, store.wireName());
+        Map<String, String> metadata = new TreeMap<>(Map.of(HIDDEN_SIZE_KEY, Integer.toString(hiddenSize),
+                RAGGED_KEY, Boolean.toString(ragged), STORE_KEY, store.wireName()));
         return new Schema(store == Store.INT8
                 ? List.of(sampleId, label, activationField(), scaleField())
                 : List.of(sampleId, label, activationField()), metadata);

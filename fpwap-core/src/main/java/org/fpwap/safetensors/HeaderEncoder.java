@@ -16,10 +16,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Lays tensors out back to back in declaration order and encodes the length prefix and JSON header,
- * shared by both writers so they produce byte-identical headers.
+ * shared by both writers so they produce byte-identical headers. Metadata keys are written in sorted
+ * order, so a header's bytes depend only on its contents.
  */
 final class HeaderEncoder {
     private HeaderEncoder() {}
@@ -99,7 +101,9 @@ final class HeaderEncoder {
             json.beginObject();
             if (!metadata.isEmpty()) {
                 json.name(HeaderParser.METADATA_KEY).beginObject();
-                for (Map.Entry<String, String> entry : metadata.entrySet()) {
+                // Sorted, whatever map the caller built (Map.of iterates in a per-JVM order), so the same
+                // inputs always give the same bytes.
+                for (Map.Entry<String, String> entry : new TreeMap<>(metadata).entrySet()) {
                     json.name(entry.getKey()).value(entry.getValue());
                 }
                 json.endObject();

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.fpwap.io.JsonErrors;
 
 /**
  * Turns header bytes into metadata and per-tensor entries, checking the JSON grammar and each
@@ -104,7 +105,7 @@ final class HeaderParser {
             return new Parsed(metadata, Collections.unmodifiableList(tensors));
         } catch (IOException | IllegalStateException | com.google.gson.JsonParseException e) {
             // MalformedJsonException is an IOException; a truncated document surfaces as EOFException.
-            throw new SafetensorsException(file, null, "header is not valid JSON: " + e.getMessage(), e);
+            throw new SafetensorsException(file, null, "header is not valid JSON: " + JsonErrors.describe(e), e);
         }
     }
 

@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.fpwap.io.DiskSpaceException;
+import org.fpwap.io.SpaceReservation;
 
 /**
  * Writes a safetensors file larger than the heap by filling a writable mapping in place.
@@ -119,17 +121,23 @@ public final class MappedSafetensorsWriter implements AutoCloseable {
             boolean success = false;
             try {
                 channel = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                // Every block is allocated before anything is written or mapped: a store into a mapped page the
+                // disk cannot back would be a SIGBUS.
+                SpaceReservation.reserve(channel, temp, layout.fileSize(), "the file " + target);
                 var header = layout.prefixAndHeader().duplicate();
                 while (header.hasRemaining()) {
                     channel.write(header, header.position());
                 }
-                // Mapping past the end grows the file sparsely, so unwritten tensor bytes cost no disk.
                 MemorySegment mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, layout.fileSize(), arena);
                 MappedSafetensorsWriter writer =
                         new MappedSafetensorsWriter(target, temp, layout, channel, arena, mapping);
                 success = true;
                 return writer;
             } catch (IOException e) {
+                if (SpaceReservation.isNoSpace(e)) {
+                    throw new DiskSpaceException(temp, "the file " + target, layout.fileSize(),
+                            SpaceReservation.usableSpace(temp), e);
+                }
                 throw new UncheckedIOException("cannot create mapped safetensors file for " + target + ": " + e, e);
             } finally {
                 if (!success) {

@@ -24,10 +24,12 @@ import java.util.Locale;
  * @param residualBytes size of the on-disk residual buffer
  * @param estimatedSeconds the estimated wall time, or NaN when there was nothing to measure
  * @param bottleneck what bounds the estimate: "compute" or "weight load"
+ * @param diskBytes the estimated peak disk use in the work directory: residual buffer, activation files, export
+ *     copies and artifacts (0 when the dataset could not be scanned)
  */
 public record Plan(List<String> blockers, List<String> warnings, String device, String engine, String tf32, long memoryBudget, int samples, long tokens,
         int layers, int microbatchSamples, long tokenBudget, int microbatches, long peakDeviceBytes, long weightBytes,
-        long residualBytes, double estimatedSeconds, String bottleneck) {
+        long residualBytes, double estimatedSeconds, String bottleneck, long diskBytes) {
 
     public Plan {
         blockers = List.copyOf(blockers);
@@ -53,6 +55,7 @@ public record Plan(List<String> blockers, List<String> warnings, String device, 
         sb.append(String.format(Locale.ROOT, "  TF32:        %s%n", tf32));
         sb.append(String.format(Locale.ROOT, "  weight I/O:  %s (each layer read once)%n", bytes(weightBytes)));
         sb.append(String.format(Locale.ROOT, "  residual:    %s on disk%n", bytes(residualBytes)));
+        sb.append(String.format(Locale.ROOT, "  disk:        %s at peak, outputs included%n", bytes(diskBytes)));
         if (!Double.isNaN(estimatedSeconds)) {
             sb.append(String.format(Locale.ROOT, "  estimate:    %.1f s (bound by %s)%n", estimatedSeconds, bottleneck));
         }

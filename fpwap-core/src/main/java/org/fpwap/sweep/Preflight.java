@@ -61,12 +61,14 @@ final class Preflight {
     private final ModelSpec spec;
     private final int deepest;
     private final Path workDir;
+    private final OutputSizeEstimator outputs;
 
-    Preflight(SweepConfig config, ModelSpec spec, int deepest, Path workDir) {
+    Preflight(SweepConfig config, ModelSpec spec, int deepest, Path workDir, OutputSizeEstimator outputs) {
         this.config = config;
         this.spec = spec;
         this.deepest = deepest;
         this.workDir = workDir;
+        this.outputs = outputs;
     }
 
     /** A plan with the dataset scan behind it, so the run need not scan again. */
@@ -106,7 +108,7 @@ final class Preflight {
         String deviceName = device == null ? config.device() : Devices.describe(device);
         if (summary == null) {
             return new Checked(new Plan(blockers, warnings, deviceName, engine, tf32, budget, 0, 0, deepest + 1, 0, 0, 0, 0, weightBytes, 0,
-                    Double.NaN, ""), null);
+                    Double.NaN, "", 0), null);
         }
         MemoryModel memory = new MemoryModel(spec);
         int width = summary.maxLength();
@@ -135,9 +137,11 @@ final class Preflight {
             samples = (int) Math.min(AUTO_MAX_SAMPLES, Math.max(samples, tokenBudget / Math.max(1, summary.length(0))));
         }
         MicrobatchPlan plan = MicrobatchPlan.of(summary.lengths(), samples, tokenBudget, minFill(config));
+        HeapCheck.blocker(plan.maxSlots(), spec.hiddenSize(), Runtime.getRuntime().maxMemory()).ifPresent(blockers::add);
         long peak = memory.peakBytes(gpu, plan.size(0), width) + unifiedExtra;
         long residual = ResidualBuffer.fileBytesFor(spec.hiddenSize(), summary.totalTokens(), config.transport());
-        checkDisk(residual, blockers, warnings);
+        DiskEstimate disk = outputs.estimate(summary);
+        checkDisk(disk, blockers, warnings);
         double estimate = Double.NaN;
         String bottleneck = "";
         if (probe && blockers.isEmpty()) {
@@ -149,7 +153,8 @@ final class Preflight {
             estimate = measured[0] + perLayer * (deepest + 1);
         }
         return new Checked(new Plan(blockers, warnings, deviceName, engine, tf32, budget, summary.sampleCount(), summary.totalTokens(),
-                deepest + 1, samples, tokenBudget, plan.count(), peak, weightBytes, residual, estimate, bottleneck), summary);
+                deepest + 1, samples, tokenBudget, plan.count(), peak, weightBytes, residual, estimate, bottleneck, disk.peak()),
+                summary);
     }
 
     /** The engine line of the plan; loading the engine cannot fail the plan, only be reported in it. */
@@ -175,15 +180,21 @@ final class Preflight {
         return lo;
     }
 
-    private void checkDisk(long residual, List<String> blockers, List<String> warnings) {
+    private void checkDisk(DiskEstimate disk, List<String> blockers, List<String> warnings) {
+        if (!disk.undeclared().isEmpty()) {
+            warnings.add("the disk estimate leaves out the outputs of " + String.join(", ", disk.undeclared())
+                    + " (they do not implement OutputSize)");
+        }
         try {
             long free = Files.getFileStore(workDir).getUsableSpace();
-            if (free < residual) {
-                blockers.add(String.format(Locale.ROOT, "the residual buffer needs %,d bytes in %s but only %,d are free; "
-                        + "choose another work directory or the BF16 residual transport", residual, workDir, free));
-            } else if (free < 2 * residual) {
-                warnings.add(String.format(Locale.ROOT, "%s has %,d bytes free: room for the residual buffer (%,d) but "
-                        + "perhaps not for large outputs", workDir, free, residual));
+            if (free < disk.peak()) {
+                blockers.add(String.format(Locale.ROOT, "the run needs about %,d bytes on disk in %s (%s) but only %,d are "
+                        + "free; free space there, choose another output directory, write fewer layers, hooks or tokens "
+                        + "(--pool last/mean), or use the BF16 residual transport", disk.peak(), workDir, disk.breakdown(),
+                        free));
+            } else if (free < disk.peak() + disk.peak() / 10) {
+                warnings.add(String.format(Locale.ROOT, "%s has %,d bytes free, within 10%% of the %,d bytes the run needs "
+                        + "(%s)", workDir, free, disk.peak(), disk.breakdown()));
             }
         } catch (IOException e) {
             warnings.add("cannot check free space in " + workDir + ": " + e.getMessage());

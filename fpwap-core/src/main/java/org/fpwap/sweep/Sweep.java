@@ -20,6 +20,7 @@ import org.fpwap.hub.HubEnvironment;
 import org.fpwap.hub.ModelLocator;
 import org.fpwap.model.ModelConfigReader;
 import org.fpwap.model.ModelSpec;
+import org.fpwap.result.OutputFormat;
 import org.fpwap.result.Result;
 import org.fpwap.run.StopToken;
 
@@ -41,10 +42,12 @@ public final class Sweep implements AutoCloseable {
     private final Path workDir;
     private final boolean ownsWorkDir;
     private final List<Result> results = new ArrayList<>();
+    private final OutputSizeEstimator outputs;
     private boolean closed;
 
     private Sweep(SweepConfig config, RunControl control, ModelSpec spec, List<Subscription> subscriptions, Path workDir,
-            boolean ownsWorkDir) {
+            boolean ownsWorkDir, Optional<OutputFormat> exportFormat) {
+        this.outputs = new OutputSizeEstimator(spec, subscriptions, exportFormat, config.transport());
         this.config = config;
         this.control = control;
         this.spec = spec;
@@ -80,7 +83,7 @@ public final class Sweep implements AutoCloseable {
      */
     public Plan preflight() {
         checkOpen();
-        return new Preflight(config, spec, deepestLayer(), workDir).plan(true);
+        return new Preflight(config, spec, deepestLayer(), workDir, outputs).plan(true);
     }
 
     /**
@@ -90,7 +93,7 @@ public final class Sweep implements AutoCloseable {
      */
     public Result run() {
         checkOpen();
-        Preflight.Checked checked = new Preflight(config, spec, deepestLayer(), workDir).check(false);
+        Preflight.Checked checked = new Preflight(config, spec, deepestLayer(), workDir, outputs).check(false);
         if (!checked.plan().feasible()) {
             throw new PlanException(checked.plan());
         }
@@ -145,6 +148,7 @@ public final class Sweep implements AutoCloseable {
         private boolean journal;
         private boolean resume;
         private StopToken stop = new StopToken();
+        private Optional<OutputFormat> exportFormat = Optional.empty();
 
         private Builder() {}
 
@@ -303,6 +307,15 @@ public final class Sweep implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The format {@code Result.export} will be called with into the work directory's file system, so that
+         * preflight counts the exported copies (Arrow conversions) in its disk check (default: not counted).
+         */
+        public Builder exportFormat(OutputFormat format) {
+            this.exportFormat = Optional.of(requireNonNull(format, "format is null"));
+            return this;
+        }
+
         /** Reads the model config and checks every callback's layers and hooks against it. */
         public Sweep build() {
             Path model = this.model != null || modelReference == null ? this.model
@@ -345,7 +358,8 @@ public final class Sweep implements AutoCloseable {
             }
             SweepConfig config = new SweepConfig(model, dataset, device, microbatch, tokenBudget, deviceMemory, finalNorm, transport,
                     keepResidual, progress, verify);
-            return new Sweep(config, new RunControl(journal || resume, resume, stop), spec, List.copyOf(subscriptions), dir, owns);
+            return new Sweep(config, new RunControl(journal || resume, resume, stop), spec, List.copyOf(subscriptions), dir, owns,
+                    exportFormat);
         }
     }
 }

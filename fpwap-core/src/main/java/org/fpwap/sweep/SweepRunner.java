@@ -309,7 +309,7 @@ final class SweepRunner {
             profile.forward(layer, (t2 - t1) / 1e9 - (profile.callbackSeconds(layer) - callbacksBefore));
             long downDone = t2;
             if (layer < deepest) {
-                float[] back = out.toFloatArray();
+                MemorySegment back = DeviceTransfer.hostView(out);
                 downDone = System.nanoTime();
                 output.writePadded(first, mb.size(), mb.width(), SIDE, back);
             }

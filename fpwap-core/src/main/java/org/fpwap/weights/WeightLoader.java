@@ -210,6 +210,13 @@ public final class WeightLoader {
             case F16 -> Widening.f16ToF32(src, 0, dst, 0, count);
             default -> throw new IllegalStateException("unreachable: dtype checked before decoding");
         }
+        long bad = Finiteness.firstNonFinite(dst, count);
+        if (bad >= 0) {
+            throw new WeightFormatException("tensor \"" + ref.name() + "\" in " + checkpoint.fileOf(ref.name()) + " holds "
+                    + dst.get(ValueLayout.JAVA_FLOAT_UNALIGNED, bad * Float.BYTES) + " at element " + bad + " of "
+                    + Arrays.toString(ref.shape()) + "; the weights must be finite (a corrupt file, or one saved after "
+                    + "training diverged)");
+        }
         if (onePlusWeight) {
             addOne(dst, count);
         }

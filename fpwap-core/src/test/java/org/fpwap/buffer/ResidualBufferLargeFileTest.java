@@ -23,7 +23,7 @@ class ResidualBufferLargeFileTest {
     Path dir;
 
     @Test
-    void aFileBeyondTwoGigabytesIsSparseAndItsLastSamplesRoundTrip() throws IOException {
+    void aFileBeyondTwoGigabytesIsReservedAndItsLastSamplesRoundTrip() throws IOException {
         long fileBytes = (long) SAMPLES * LENGTH * HIDDEN * 4;
         assumeTrue(Files.getFileStore(dir).getUsableSpace() > fileBytes + (1L << 30),
                 "needs " + fileBytes + " bytes of free disk in " + dir);

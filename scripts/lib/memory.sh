@@ -1,0 +1,42 @@
+# Sourced by scripts/fpwap: the launcher's memory flags (SPEC.md, "Resident memory").
+#
+# Without -Xmx the JVM sizes its heap from the machine (a quarter of RAM) and grows it with the allocation
+# rate, so the resident set grows with the number of prompts although the live data does not. The heap only
+# holds per-microbatch host copies (the block output and emitted activations, at most a few copies of one
+# microbatch's token slots × H floats), the dataset's lengths and labels, and fixed overhead; so it is sized
+# from the model's width and the largest automatic microbatch (8,192 token slots), which preflight checks
+# against the plan. glibc gives every thread that calls malloc its own arena (up to 8 × cores), and
+# libtorch's per-thread allocations then fragment across them; two arenas and a fixed mmap threshold bound
+# that growth.
+# FPWAP_JAVA_OPTS (e.g. -Xmx4g) still wins: it comes later on the command line.
+
+FPWAP_HEAP_BASE_MB=192
+FPWAP_AUTO_MAX_SLOTS=8192
+FPWAP_HEAP_SLOT_COPIES=12
+
+fpwap_memory_flags() { # sets FPWAP_MEMORY_FLAGS from the command line's --model
+  local model="" prev="" arg hidden="" heap_mb
+  for arg in "$@"; do
+    case "$arg" in
+      --model=*) model="${arg#--model=}" ;;
+      *) [ "$prev" = "--model" ] && model="$arg" ;;
+    esac
+    prev="$arg"
+  done
+  if [ -n "$model" ] && [ -f "$model/config.json" ]; then
+    hidden=$(grep -oE '"(hidden_size|n_embd)"[[:space:]]*:[[:space:]]*[0-9]+' "$model/config.json" | head -n 1 | grep -oE '[0-9]+$' || true)
+  fi
+  FPWAP_MEMORY_FLAGS=()
+  if [ -n "$hidden" ]; then
+    heap_mb=$(( FPWAP_HEAP_BASE_MB + (FPWAP_HEAP_SLOT_COPIES * FPWAP_AUTO_MAX_SLOTS * hidden * 4 + 1048575) / 1048576 ))
+    FPWAP_MEMORY_FLAGS+=("-Xmx${heap_mb}m")
+  fi
+  # The live heap is a few MB (NMT/GC.heap_info at 50,000 prompts: 6.5 MB tenured): a small young generation
+  # keeps the part that every collection cycle touches small, whatever the run's length.
+  FPWAP_MEMORY_FLAGS+=(-XX:+UseSerialGC -Xms32m -Xmn24m)
+  export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+  # glibc raises its mmap threshold each time a large block is freed, after which libtorch's per-microbatch
+  # tensors come from the arenas and fragment them (4 x 64 MB arenas at 50,000 prompts); a fixed threshold
+  # keeps every tensor above 128 KiB in its own mapping, returned to the kernel when freed.
+  export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-131072}"
+}
