@@ -3,6 +3,7 @@ package org.fpwap.spark;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +57,7 @@ final class ShardAssembler {
                                 + "; every shard must emit the same streams");
                     }
                     OptionalLong[] noLabels = new OptionalLong[shard.sampleCount()];
-                    java.util.Arrays.fill(noLabels, OptionalLong.empty());
+                    Arrays.fill(noLabels, OptionalLong.empty());
                     try (ActivationTable table = ActivationTable.open(Path.of(file.path()), noLabels)) {
                         if (writer == null) {
                             writer = EmitWriter.create(target, lengths, table.hiddenSize(), table.ragged(),

@@ -11,6 +11,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -47,7 +48,7 @@ class SparkExtractTest {
         Random random = new Random(3);
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            lines.add("{\"input_ids\": " + java.util.Arrays.toString(random.ints(1 + random.nextInt(6), 0, 128).toArray())
+            lines.add("{\"input_ids\": " + Arrays.toString(random.ints(1 + random.nextInt(6), 0, 128).toArray())
                     + ", \"label\": " + (i % 2) + "}");
         }
         Path input = Files.write(tmp.resolve("prompts.jsonl"), lines);

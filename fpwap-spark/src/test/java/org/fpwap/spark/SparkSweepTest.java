@@ -5,12 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
@@ -23,6 +28,7 @@ import org.fpwap.callback.ArtifactTensor;
 import org.fpwap.callback.Batch;
 import org.fpwap.callback.Callback;
 import org.fpwap.callback.CallbackAction;
+import org.fpwap.callback.CallbackState;
 import org.fpwap.callback.LayerSelection;
 import org.fpwap.callback.Layers;
 import org.fpwap.callbacks.DiffOfMeans;
@@ -274,6 +280,83 @@ class SparkSweepTest {
             Artifact means = merged.artifact(DiffOfMeans.KIND, 1);
             assertArrayEquals(i64(whole.artifact(DiffOfMeans.KIND, 1), "counts"), i64(means, "counts"));
             assertEquals(SAMPLES, i64(means, "counts")[0] + i64(means, "counts")[1]);
+        }
+    }
+
+    /** A user's own stateful callback: counts samples and real tokens at layer 0, with a mergeable state. */
+    static final class TokenCounter implements Callback {
+        private long samples;
+        private long tokens;
+
+        @Override
+        public LayerSelection layers() {
+            return Layers.of(0);
+        }
+
+        @Override
+        public Set<Hook> hooks() {
+            return Set.of(Hook.RESIDUAL_POST);
+        }
+
+        @Override
+        public CallbackAction onBatch(Batch batch) {
+            for (int b = 0; b < batch.size(); b++) {
+                samples++;
+                tokens += batch.length(b);
+            }
+            return CallbackAction.nothing();
+        }
+
+        @Override
+        public Optional<CallbackState> state() {
+            return Optional.of(new CallbackState() {
+                @Override
+                public void write(DataOutput out) throws IOException {
+                    out.writeLong(samples);
+                    out.writeLong(tokens);
+                }
+
+                @Override
+                public void restore(DataInput in) throws IOException {
+                    samples = in.readLong();
+                    tokens = in.readLong();
+                }
+
+                @Override
+                public boolean mergeable() {
+                    return true;
+                }
+
+                @Override
+                public void merge(DataInput in) throws IOException {
+                    samples += in.readLong();
+                    tokens += in.readLong();
+                }
+            });
+        }
+
+        @Override
+        public List<Artifact> onSweepEnd() {
+            return List.of(new Artifact("token_count", OptionalInt.empty(), Optional.empty(),
+                    Map.of("counts", new ArtifactTensor.I64(new long[] {2}, new long[] {samples, tokens})), Map.of()));
+        }
+    }
+
+    @Test
+    void aUserCallbacksMergeableStateIsMergedAcrossShards() {
+        long expectedTokens = 0;
+        try (var cursor = dataset.open()) {
+            while (cursor.hasNext()) {
+                expectedTokens += cursor.next().length();
+            }
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        try (Result merged = onSpark(() -> List.of(new TokenCounter(), RawActivations.at(Layers.of(0))), 0, 3,
+                tmp.resolve("spark-user"))) {
+            Artifact counts = merged.artifacts().stream().filter(a -> a.kind().equals("token_count")).findFirst().orElseThrow();
+            assertArrayEquals(new long[] {SAMPLES, expectedTokens}, i64(counts, "counts"));
+            assertTrue(Files.exists(tmp.resolve("spark-user/token_count.safetensors")));
         }
     }
 
