@@ -257,7 +257,7 @@ final class RunOptions {
         return result;
     }
 
-    private static OutputFormat parseFormat(String text) {
+    static OutputFormat parseFormat(String text) {
         return switch (text.trim()) {
             case "arrow" -> OutputFormat.ARROW;
             case "safetensors" -> OutputFormat.SAFETENSORS;
