@@ -38,7 +38,9 @@ public final class DeepseekV2Reference implements HookReference {
         this.hidden = c.get("hidden_size").getAsInt();
         this.layers = c.get("num_hidden_layers").getAsInt();
         this.heads = c.get("num_attention_heads").getAsInt();
-        this.qLora = c.has("q_lora_rank") ? (c.get("q_lora_rank").isJsonNull() ? null : c.get("q_lora_rank").getAsInt()) : 1536;
+        // Absent means DeepseekV2Config's 1536; an explicit null means no query bottleneck (q_proj).
+        this.qLora = !c.has("q_lora_rank") ? Integer.valueOf(1536)
+                : c.get("q_lora_rank").isJsonNull() ? null : Integer.valueOf(c.get("q_lora_rank").getAsInt());
         this.kvLora = intOr(c, "kv_lora_rank", 512);
         this.nope = intOr(c, "qk_nope_head_dim", 128);
         this.rope = intOr(c, "qk_rope_head_dim", 64);
