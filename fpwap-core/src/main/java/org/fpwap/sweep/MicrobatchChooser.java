@@ -29,6 +29,11 @@ final class MicrobatchChooser {
     static final long MIN_SLOTS = 256;
     /** Stop measuring once the probe forwards have taken this long; preflight must stay quick. */
     static final double TIME_CAP_SECONDS = 12;
+    /**
+     * Nor more than this share of the run's own forward time (estimated from the best rate so far): on a small
+     * dataset, probing must not cost more than a better size could save.
+     */
+    static final double RUN_SHARE = 0.03;
 
     private final boolean preferSmaller;
 
@@ -58,9 +63,10 @@ final class MicrobatchChooser {
     /**
      * Times the candidates up to {@code maxSamples} prompts of {@code width} tokens, smallest first, and chooses
      * one. Measuring stops early when a candidate falls below {@link #GIVE_UP} of the best rate so far or the
-     * probe has used {@link #TIME_CAP_SECONDS}.
+     * probe has used {@link #TIME_CAP_SECONDS} or {@link #RUN_SHARE} of the run's estimated forward time
+     * ({@code runSlots} token slots through one block each, i.e. tokens × layers).
      */
-    MicrobatchProbe choose(int maxSamples, int width, ForwardTimer timer) {
+    MicrobatchProbe choose(int maxSamples, int width, double runSlots, ForwardTimer timer) {
         if (maxSamples < 1 || width < 1) {
             throw new IllegalArgumentException("need at least one prompt of one token, got " + maxSamples + " x " + width);
         }
@@ -73,7 +79,8 @@ final class MicrobatchChooser {
             rates.add(rate);
             spent += seconds;
             best = Math.max(best, rate.tokensPerSecond());
-            if (rate.tokensPerSecond() < GIVE_UP * best || spent > TIME_CAP_SECONDS) {
+            double budget = Math.min(TIME_CAP_SECONDS, RUN_SHARE * runSlots / best);
+            if (rate.tokensPerSecond() < GIVE_UP * best || spent > budget) {
                 break;
             }
         }

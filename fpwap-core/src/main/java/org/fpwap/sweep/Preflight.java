@@ -135,7 +135,8 @@ final class Preflight {
             }
             tokenBudget = Math.max(width, Math.min((long) samples * width, AUTO_MAX_SLOTS));
             if (blockers.isEmpty()) {
-                choice = chooseByThroughput(device, (int) Math.max(1, tokenBudget / width), width);
+                int most = (int) Math.max(1, Math.min(summary.sampleCount(), tokenBudget / width));
+                choice = chooseByThroughput(device, most, width, (double) summary.totalTokens() * (deepest + 1));
                 if (choice.chosenSamples() > 0) {
                     tokenBudget = Math.max(width, (long) choice.chosenSamples() * width);
                     samples = (int) Math.min(samples, Math.max(1, tokenBudget / width));
@@ -175,12 +176,12 @@ final class Preflight {
      * run's device and picks the fastest (see {@link MicrobatchChooser}); a probe that cannot run leaves the
      * memory-budget choice in place and says why.
      */
-    private MicrobatchProbe chooseByThroughput(Device device, int maxSamples, int width) {
+    private MicrobatchProbe chooseByThroughput(Device device, int maxSamples, int width, double runSlots) {
         if (MicrobatchChooser.candidates(maxSamples, width).size() < 2) {
             return MicrobatchProbe.none("the largest that fits (only one candidate size)");
         }
         try (ForwardProbe forward = new ForwardProbe(config.model(), spec, device)) {
-            return new MicrobatchChooser(!device.isGpu()).choose(maxSamples, width, forward::seconds);
+            return new MicrobatchChooser(!device.isGpu()).choose(maxSamples, width, runSlots, forward::seconds);
         } catch (RuntimeException e) {
             return MicrobatchProbe.none("the largest that fits (the throughput probe failed: " + e.getMessage() + ")");
         }

@@ -12,6 +12,9 @@ import org.junit.jupiter.api.Test;
 /** The microbatch chooser with injected forward times (fixed rates), so every choice is deterministic. */
 class MicrobatchChooserTest {
 
+    /** Token slots of a run large enough that its probe budget is the fixed cap. */
+    private static final double LARGE_RUN = 1e12;
+
     /** A timer giving each candidate (by prompt count) the given rate in token slots per second. */
     private static MicrobatchChooser.ForwardTimer rates(Map<Integer, Double> tokPerSec, List<Integer> asked) {
         return (samples, width) -> {
@@ -32,7 +35,7 @@ class MicrobatchChooserTest {
     @Test
     void takesTheFastestCandidateThatFits() {
         List<Integer> asked = new ArrayList<>();
-        MicrobatchProbe p = new MicrobatchChooser(true).choose(32, 128,
+        MicrobatchProbe p = new MicrobatchChooser(true).choose(32, 128, LARGE_RUN,
                 rates(Map.of(2, 100.0, 4, 200.0, 8, 400.0, 16, 390.0 * 0.9, 32, 300.0), asked));
         assertEquals(8, p.chosenSamples());
         assertEquals(128, p.width());
@@ -42,7 +45,7 @@ class MicrobatchChooserTest {
     @Test
     void onCpuATieWithinFivePercentGoesToTheSmallerWorkingSet() {
         Map<Integer, Double> r = Map.of(2, 100.0, 4, 385.0, 8, 400.0, 16, 395.0, 32, 390.0);
-        MicrobatchProbe cpu = new MicrobatchChooser(true).choose(32, 128, rates(r, new ArrayList<>()));
+        MicrobatchProbe cpu = new MicrobatchChooser(true).choose(32, 128, LARGE_RUN, rates(r, new ArrayList<>()));
         assertEquals(4, cpu.chosenSamples(), cpu.summary());
         assertTrue(cpu.reason().contains("smaller"), cpu.reason());
     }
@@ -50,13 +53,13 @@ class MicrobatchChooserTest {
     @Test
     void onAGpuATieGoesToTheLargerMicrobatch() {
         Map<Integer, Double> r = Map.of(2, 100.0, 4, 385.0, 8, 400.0, 16, 395.0, 32, 390.0);
-        assertEquals(32, new MicrobatchChooser(false).choose(32, 128, rates(r, new ArrayList<>())).chosenSamples());
+        assertEquals(32, new MicrobatchChooser(false).choose(32, 128, LARGE_RUN, rates(r, new ArrayList<>())).chosenSamples());
     }
 
     @Test
     void stopsMeasuringOnceACandidateFallsFarBelowTheBest() {
         List<Integer> asked = new ArrayList<>();
-        MicrobatchProbe p = new MicrobatchChooser(true).choose(32, 128,
+        MicrobatchProbe p = new MicrobatchChooser(true).choose(32, 128, LARGE_RUN,
                 rates(Map.of(2, 300.0, 4, 400.0, 8, 200.0, 16, 1000.0, 32, 1000.0), asked));
         assertEquals(List.of(2, 4, 8), asked);
         assertEquals(4, p.chosenSamples());
@@ -67,12 +70,23 @@ class MicrobatchChooserTest {
     void stopsMeasuringOnceTheTimeCapIsSpent() {
         List<Integer> asked = new ArrayList<>();
         // each forward takes 7 s: the second candidate passes the 12 s cap
-        MicrobatchProbe p = new MicrobatchChooser(true).choose(32, 128, (samples, width) -> {
+        MicrobatchProbe p = new MicrobatchChooser(true).choose(32, 128, LARGE_RUN, (samples, width) -> {
             asked.add(samples);
             return 7.0;
         });
         assertEquals(List.of(2, 4), asked);
         assertEquals(4, p.chosenSamples(), "twice the slots in the same time is twice the rate");
+    }
+
+    @Test
+    void aSmallRunProbesNoMoreThanAFewPercentOfItsOwnTime() {
+        List<Integer> asked = new ArrayList<>();
+        // 1,000 slots/s at every size; a run of 100,000 slots takes 100 s, so the probe may spend 3 s:
+        // 256/1000 + 512/1000 + 1024/1000 + 2048/1000 passes it at the fourth candidate
+        MicrobatchProbe p = new MicrobatchChooser(true).choose(64, 128, 100_000, rates(
+                Map.of(2, 1000.0, 4, 1000.0, 8, 1000.0, 16, 1000.0, 32, 1000.0, 64, 1000.0), asked));
+        assertEquals(List.of(2, 4, 8, 16), asked);
+        assertEquals(2, p.chosenSamples(), "equal rates: the smallest working set");
     }
 
     @Test
