@@ -69,7 +69,12 @@ public final class MemoryModel {
 
     /** Weights on the device plus one microbatch's working set (as the allocator holds it: see {@link #CPU_ALLOCATOR_FACTOR}). */
     public long peakBytes(boolean gpu, int samples, int width) {
+        return weightBytesOnDevice(gpu) + residentWorkingSetBytes(gpu, samples, width);
+    }
+
+    /** The working set as the device's allocator holds it: {@link #workingSetBytes} times {@link #CPU_ALLOCATOR_FACTOR} on CPU. */
+    public long residentWorkingSetBytes(boolean gpu, int samples, int width) {
         long working = workingSetBytes(samples, width);
-        return weightBytesOnDevice(gpu) + (gpu ? working : (long) (CPU_ALLOCATOR_FACTOR * working));
+        return gpu ? working : (long) (CPU_ALLOCATOR_FACTOR * working);
     }
 }

@@ -122,7 +122,7 @@ final class Preflight {
             if (peak > budget) {
                 blockers.add(String.format(Locale.ROOT, "a microbatch of %d prompts x %d tokens needs %,d bytes (weights %,d + "
                         + "working set %,d) but the device memory budget is %,d; lower the microbatch size or raise the budget",
-                        largest, width, peak, memory.weightBytesOnDevice(gpu), memory.workingSetBytes(largest, width), budget));
+                        largest, width, peak, memory.weightBytesOnDevice(gpu), memory.residentWorkingSetBytes(gpu, largest, width), budget));
             }
         } else {
             samples = largestFitting(memory, gpu, width, budget - unifiedExtra);
@@ -134,6 +134,7 @@ final class Preflight {
                 samples = 1;
             }
             tokenBudget = Math.max(width, Math.min((long) samples * width, AUTO_MAX_SLOTS));
+            choice = MicrobatchProbe.none("the largest that fits (not measured: the plan has blockers)");
             if (blockers.isEmpty()) {
                 int most = (int) Math.max(1, Math.min(summary.sampleCount(), tokenBudget / width));
                 choice = chooseByThroughput(device, most, width, (double) summary.totalTokens() * (deepest + 1));
