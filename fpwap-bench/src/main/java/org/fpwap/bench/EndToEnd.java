@@ -489,7 +489,7 @@ public final class EndToEnd {
     }
 
     /** DJL's FP32 rate over one block's projections (Linear.linear, W [out, in]) with M tokens. */
-    private static JsonObject gemmRate(ModelSpec spec, int m) {
+    static JsonObject gemmRate(ModelSpec spec, int m) {
         long h = spec.hiddenSize();
         long q = (long) spec.numHeads() * spec.headDim();
         long kv = (long) spec.numKvHeads() * spec.headDim();

@@ -4,6 +4,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import org.fpwap.model.ModelSpec;
+import org.fpwap.profile.CpuTimes;
 import org.fpwap.profile.LayerProfile;
 import org.fpwap.profile.Profile;
 
@@ -24,6 +25,12 @@ final class ProfileReport {
         sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "callbacks", t.callbacks()));
         sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s%n", "residual I/O", t.io()));
         sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s (waited %.2f s)%n", "weight load (background)", t.load(), t.loadWait()));
+        CpuTimes cpu = p.cpuTotals();
+        if (cpu.userSeconds() + cpu.systemSeconds() > 0) {
+            // A large system share means the run is paying for page faults and fresh mappings, not arithmetic.
+            sb.append(String.format(Locale.ROOT, "  %-28s %9.2f s user, %.2f s system (%.0f%% system)%n", "cpu (process, layers)",
+                    cpu.userSeconds(), cpu.systemSeconds(), 100 * cpu.systemSeconds() / (cpu.userSeconds() + cpu.systemSeconds())));
+        }
         List<LayerProfile> slowest = p.layers().stream()
                 .sorted(Comparator.comparingDouble((LayerProfile l) -> l.forwardSeconds() + l.callbackSeconds() + l.ioSeconds()
                         + l.loadWaitSeconds()).reversed())

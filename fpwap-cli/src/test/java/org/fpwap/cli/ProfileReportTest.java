@@ -8,6 +8,8 @@ import org.fpwap.model.ModelFamily;
 import org.fpwap.modelgen.RandomModelConfig;
 import org.fpwap.modelgen.RandomModelWriter;
 import org.fpwap.model.ModelSpec;
+import org.fpwap.profile.CpuTimes;
+import org.fpwap.profile.LayerProfile;
 import org.fpwap.profile.PageAdviceReport;
 import org.fpwap.profile.Profile;
 import org.junit.jupiter.api.Test;
@@ -37,5 +39,15 @@ class ProfileReportTest {
         String table = ProfileReport.render(p, spec());
         assertFalse(table.contains("verify"), table);
         assertFalse(table.contains("page advice"), table);
+    }
+
+    @Test
+    void userAndSystemCpuTimeAreSummedOverLayersWithTheSystemShare() {
+        List<LayerProfile> layers = List.of(new LayerProfile(0, 0, 0, 1, 0, 0, 0, new CpuTimes(2.0, 0.5)),
+                new LayerProfile(1, 0, 0, 1, 0, 0, 0, new CpuTimes(1.0, 1.5)));
+        Profile p = new Profile(10, 1, 0, 100, 0, 0, 0, layers, java.util.Map.of(), 0, new PageAdviceReport(true, 0));
+        String table = ProfileReport.render(p, spec());
+        assertTrue(table.contains("3.00 s user, 2.00 s system (40% system)"), table);
+        assertTrue(p.toJson().contains("\"sys_s\": 2.0"), p.toJson());
     }
 }

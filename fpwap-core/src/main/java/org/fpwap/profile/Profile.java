@@ -24,15 +24,30 @@ import org.fpwap.device.EngineInfo;
  * @param transfers host/device copies per layer (absent: none); see {@link TransferCounts}
  * @param verifyWeightBytesRead checkpoint weight bytes the verify pass staged again (0 without verify)
  * @param pageAdvice whether the residual buffer's {@code madvise} calls reached the kernel, and how many it refused
+ * @param microbatch how preflight chose the microbatch size (the rates it measured)
  */
 public record Profile(long tokens, double wallSeconds, double embedSeconds, long weightBytesRead, long residualBytesRead,
         long residualBytesWritten, long emittedBytes, List<LayerProfile> layers, Map<Integer, TransferCounts> transfers,
-        long verifyWeightBytesRead, PageAdviceReport pageAdvice) {
+        long verifyWeightBytesRead, PageAdviceReport pageAdvice, MicrobatchProbe microbatch) {
 
     public Profile {
         layers = List.copyOf(layers);
         transfers = Map.copyOf(transfers);
         java.util.Objects.requireNonNull(pageAdvice, "pageAdvice is null");
+        java.util.Objects.requireNonNull(microbatch, "microbatch is null");
+    }
+
+    /** A profile without a record of the microbatch choice. */
+    public Profile(long tokens, double wallSeconds, double embedSeconds, long weightBytesRead, long residualBytesRead,
+            long residualBytesWritten, long emittedBytes, List<LayerProfile> layers, Map<Integer, TransferCounts> transfers,
+            long verifyWeightBytesRead, PageAdviceReport pageAdvice) {
+        this(tokens, wallSeconds, embedSeconds, weightBytesRead, residualBytesRead, residualBytesWritten, emittedBytes, layers,
+                transfers, verifyWeightBytesRead, pageAdvice, MicrobatchProbe.none("not recorded"));
+    }
+
+    /** The process's CPU time summed over layers, user and system. */
+    public CpuTimes cpuTotals() {
+        return layers.stream().map(LayerProfile::cpu).reduce(CpuTimes.ZERO, CpuTimes::plus);
     }
 
     /** A profile of a run without device copies or a verify pass. */
@@ -76,6 +91,9 @@ public record Profile(long tokens, double wallSeconds, double embedSeconds, long
         o.addProperty("residual_bytes_written", residualBytesWritten);
         o.addProperty("emitted_bytes", emittedBytes);
         transferTotals().addTo(o);
+        o.addProperty("user_s", cpuTotals().userSeconds());
+        o.addProperty("sys_s", cpuTotals().systemSeconds());
+        o.add("microbatch", microbatch.toJson());
         JsonArray array = new JsonArray();
         for (LayerProfile l : layers) {
             JsonObject j = new JsonObject();
@@ -86,6 +104,8 @@ public record Profile(long tokens, double wallSeconds, double embedSeconds, long
             j.addProperty("callbacks_s", l.callbackSeconds());
             j.addProperty("io_s", l.ioSeconds());
             j.addProperty("weight_bytes_read", l.weightBytesRead());
+            j.addProperty("user_s", l.cpu().userSeconds());
+            j.addProperty("sys_s", l.cpu().systemSeconds());
             transfers(l.layer()).addTo(j);
             array.add(j);
         }

@@ -20,6 +20,7 @@ public final class ProfileRecorder {
         double callbacks;
         double io;
         long weightBytes;
+        CpuTimes cpu = CpuTimes.ZERO;
         TransferCounts transfers = TransferCounts.ZERO;
     }
 
@@ -32,6 +33,7 @@ public final class ProfileRecorder {
     private long finalNormBytes;
     private long verifyWeightBytes;
     private PageAdviceReport pageAdvice = PageAdviceReport.UNKNOWN;
+    private MicrobatchProbe microbatch = MicrobatchProbe.none("not recorded");
 
     private LayerTotals layer(int layer) {
         return layers.computeIfAbsent(layer, l -> new LayerTotals());
@@ -73,6 +75,16 @@ public final class ProfileRecorder {
     /** Records whether page advice reached the kernel and how many calls it refused. */
     public void pageAdvice(boolean nativeAdvice, long failures) {
         pageAdvice = new PageAdviceReport(nativeAdvice, failures);
+    }
+
+    /** Adds the process's CPU time (user and system, all threads) spent while {@code layer} ran. */
+    public void cpu(int layer, CpuTimes spent) {
+        layer(layer).cpu = layer(layer).cpu.plus(spent);
+    }
+
+    /** Records how preflight chose the microbatch size. */
+    public void microbatch(MicrobatchProbe probe) {
+        microbatch = java.util.Objects.requireNonNull(probe, "probe is null");
     }
 
     /** Adds block-forward time (callbacks excluded) to {@code layer}. */
@@ -119,13 +131,13 @@ public final class ProfileRecorder {
         long weightBytes = finalNormBytes;
         for (var e : layers.entrySet()) {
             LayerTotals t = e.getValue();
-            out.add(new LayerProfile(e.getKey(), t.load, t.wait, t.forward, t.callbacks, t.io, t.weightBytes));
+            out.add(new LayerProfile(e.getKey(), t.load, t.wait, t.forward, t.callbacks, t.io, t.weightBytes, t.cpu));
             weightBytes += t.weightBytes;
             if (!t.transfers.equals(TransferCounts.ZERO)) {
                 transfers.put(e.getKey(), t.transfers);
             }
         }
         return new Profile(tokens, (System.nanoTime() - startNanos) / 1e9, embedSeconds, weightBytes, residualRead,
-                residualWritten, emitted, out, transfers, verifyWeightBytes, pageAdvice);
+                residualWritten, emitted, out, transfers, verifyWeightBytes, pageAdvice, microbatch);
     }
 }

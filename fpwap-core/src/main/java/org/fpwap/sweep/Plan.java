@@ -2,6 +2,7 @@ package org.fpwap.sweep;
 
 import java.util.List;
 import java.util.Locale;
+import org.fpwap.profile.MicrobatchProbe;
 
 /**
  * What a sweep will do and whether it can, from headers, a scan of the dataset, the device's memory and
@@ -26,14 +27,24 @@ import java.util.Locale;
  * @param bottleneck what bounds the estimate: "compute" or "weight load"
  * @param diskBytes the estimated peak disk use in the work directory: residual buffer, activation files, export
  *     copies and artifacts (0 when the dataset could not be scanned)
+ * @param microbatchChoice how the microbatch size was chosen: the block-forward rates measured at candidate sizes
  */
 public record Plan(List<String> blockers, List<String> warnings, String device, String engine, String tf32, long memoryBudget, int samples, long tokens,
         int layers, int microbatchSamples, long tokenBudget, int microbatches, long peakDeviceBytes, long weightBytes,
-        long residualBytes, double estimatedSeconds, String bottleneck, long diskBytes) {
+        long residualBytes, double estimatedSeconds, String bottleneck, long diskBytes, MicrobatchProbe microbatchChoice) {
 
     public Plan {
         blockers = List.copyOf(blockers);
         warnings = List.copyOf(warnings);
+        java.util.Objects.requireNonNull(microbatchChoice, "microbatchChoice is null");
+    }
+
+    /** A plan whose microbatch size was not chosen by measurement. */
+    public Plan(List<String> blockers, List<String> warnings, String device, String engine, String tf32, long memoryBudget, int samples,
+            long tokens, int layers, int microbatchSamples, long tokenBudget, int microbatches, long peakDeviceBytes, long weightBytes,
+            long residualBytes, double estimatedSeconds, String bottleneck, long diskBytes) {
+        this(blockers, warnings, device, engine, tf32, memoryBudget, samples, tokens, layers, microbatchSamples, tokenBudget, microbatches,
+                peakDeviceBytes, weightBytes, residualBytes, estimatedSeconds, bottleneck, diskBytes, MicrobatchProbe.none("not measured"));
     }
 
     /** Whether nothing blocks the run. */
@@ -49,6 +60,9 @@ public record Plan(List<String> blockers, List<String> warnings, String device, 
         sb.append(String.format(Locale.ROOT, "  schedule:    %d layers x %,d microbatches (<= %d prompts%s each)%n",
                 layers, microbatches, microbatchSamples,
                 tokenBudget == Long.MAX_VALUE ? "" : String.format(Locale.ROOT, ", <= %,d token slots", tokenBudget)));
+        if (!microbatchChoice.rates().isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "  microbatch:  %s%n", microbatchChoice.summary()));
+        }
         sb.append(String.format(Locale.ROOT, "  device:      %s, budget %s, peak %s%n", device, bytes(memoryBudget),
                 bytes(peakDeviceBytes)));
         sb.append(String.format(Locale.ROOT, "  engine:      %s%n", engine));

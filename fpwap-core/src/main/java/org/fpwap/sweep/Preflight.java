@@ -29,6 +29,7 @@ import org.fpwap.forward.PaddingSide;
 import org.fpwap.model.ModelSpec;
 import org.fpwap.model.TensorNames;
 import org.fpwap.model.TensorRef;
+import org.fpwap.profile.MicrobatchProbe;
 import org.fpwap.safetensors.Checkpoint;
 import org.fpwap.safetensors.CheckpointHeaders;
 import org.fpwap.safetensors.SafetensorsException;
@@ -114,6 +115,7 @@ final class Preflight {
         int width = summary.maxLength();
         int samples;
         long tokenBudget;
+        MicrobatchProbe choice = MicrobatchProbe.none("fixed by the microbatch option");
         if (config.microbatch() > 0) {
             samples = config.microbatch();
             tokenBudget = config.tokenBudget();
@@ -122,7 +124,7 @@ final class Preflight {
             if (peak > budget) {
                 blockers.add(String.format(Locale.ROOT, "a microbatch of %d prompts x %d tokens needs %,d bytes (weights %,d + "
                         + "working set %,d) but the device memory budget is %,d; lower the microbatch size or raise the budget",
-                        largest, width, peak, memory.weightBytesOnDevice(gpu), memory.workingSetBytes(largest, width), budget));
+                        largest, width, peak, memory.weightBytesOnDevice(gpu), memory.residentWorkingSetBytes(gpu, largest, width), budget));
             }
         } else {
             samples = largestFitting(memory, gpu, width, budget - unifiedExtra);
@@ -134,6 +136,15 @@ final class Preflight {
                 samples = 1;
             }
             tokenBudget = Math.max(width, Math.min((long) samples * width, AUTO_MAX_SLOTS));
+            choice = MicrobatchProbe.none("the largest that fits (not measured: the plan has blockers)");
+            if (blockers.isEmpty()) {
+                int most = (int) Math.max(1, Math.min(summary.sampleCount(), tokenBudget / width));
+                choice = chooseByThroughput(device, most, width, (double) summary.totalTokens() * (deepest + 1));
+                if (choice.chosenSamples() > 0) {
+                    tokenBudget = Math.max(width, (long) choice.chosenSamples() * width);
+                    samples = (int) Math.min(samples, Math.max(1, tokenBudget / width));
+                }
+            }
             samples = (int) Math.min(AUTO_MAX_SAMPLES, Math.max(samples, tokenBudget / Math.max(1, summary.length(0))));
         }
         MicrobatchPlan plan = MicrobatchPlan.of(summary.lengths(), samples, tokenBudget, minFill(config));
@@ -153,8 +164,8 @@ final class Preflight {
             estimate = measured[0] + perLayer * (deepest + 1);
         }
         return new Checked(new Plan(blockers, warnings, deviceName, engine, tf32, budget, summary.sampleCount(), summary.totalTokens(),
-                deepest + 1, samples, tokenBudget, plan.count(), peak, weightBytes, residual, estimate, bottleneck, disk.peak()),
-                summary);
+                deepest + 1, samples, tokenBudget, plan.count(), peak, weightBytes, residual, estimate, bottleneck, disk.peak(),
+                choice), summary);
     }
 
     /** The engine line of the plan; loading the engine cannot fail the plan, only be reported in it. */
@@ -163,6 +174,22 @@ final class Preflight {
             return EngineInfo.current().describe();
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             return "PyTorch engine did not load: " + e.getMessage();
+        }
+    }
+
+    /**
+     * Times the block forward at candidate sizes up to {@code maxSamples} prompts of {@code width} tokens on the
+     * run's device and picks the fastest (see {@link MicrobatchChooser}); a probe that cannot run leaves the
+     * memory-budget choice in place and says why.
+     */
+    private MicrobatchProbe chooseByThroughput(Device device, int maxSamples, int width, double runSlots) {
+        if (MicrobatchChooser.candidates(maxSamples, width).size() < 2) {
+            return MicrobatchProbe.none("the largest that fits (only one candidate size)");
+        }
+        try (ForwardProbe forward = new ForwardProbe(config.model(), spec, device)) {
+            return new MicrobatchChooser(!device.isGpu()).choose(maxSamples, width, runSlots, forward::seconds);
+        } catch (RuntimeException e) {
+            return MicrobatchProbe.none("the largest that fits (the throughput probe failed: " + e.getMessage() + ")");
         }
     }
 

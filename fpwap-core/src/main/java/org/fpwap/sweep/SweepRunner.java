@@ -33,6 +33,7 @@ import org.fpwap.forward.NaiveForward;
 import org.fpwap.forward.PaddingSide;
 import org.fpwap.model.ModelFingerprint;
 import org.fpwap.model.ModelSpec;
+import org.fpwap.profile.CpuTimes;
 import org.fpwap.profile.Profile;
 import org.fpwap.profile.ProfileRecorder;
 import org.fpwap.result.Result;
@@ -79,6 +80,7 @@ final class SweepRunner {
             DatasetSummary summary) {
         this.control = control;
         this.plan = plan;
+        profile.microbatch(plan.microbatchChoice());
         this.summary = summary;
         this.config = config;
         this.spec = spec;
@@ -148,6 +150,7 @@ final class SweepRunner {
                     ResidualBuffer buffer = residuals.input(layer);
                     ResidualBuffer output = residuals.output(layer);
                     long layerStart = System.nanoTime();
+                    CpuTimes cpuStart = CpuTimes.ofProcess();
                     try (LayerWeights weights = prefetcher.take(layer, manager)) {
                         if (layer < deepest) {
                             prefetcher.request(layer + 1);
@@ -181,6 +184,7 @@ final class SweepRunner {
                         }
                         profile.callbacks(layer, (System.nanoTime() - endStart) / 1e9);
                     }
+                    profile.cpu(layer, CpuTimes.ofProcess().minus(cpuStart));
                     if (journal != null) {
                         commitLayer(journal, layer, residuals, dispatcher, batching, artifacts);
                     }
