@@ -23,7 +23,7 @@ public final class PromptFiles {
             return false;
         }
         try (BufferedReader reader = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
-            String first = reader.readLine();
+            String first = firstLine(reader);
             if (first == null) {
                 return false;
             }
@@ -35,5 +35,28 @@ public final class PromptFiles {
         } catch (IOException | JsonParseException e) {
             return false;
         }
+    }
+
+    /**
+     * The first line, or null when the file is empty or the line is longer than the JSONL reader accepts (a
+     * huge line must not be read whole here; the token-id reader then reports it with its limit).
+     */
+    private static String firstLine(BufferedReader reader) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = reader.read()) != -1 && c != '\n') {
+            if (sb.length() >= JsonlSource.MAX_LINE_BYTES) {
+                return null;
+            }
+            sb.append((char) c);
+        }
+        if (c == -1 && sb.isEmpty()) {
+            return null;
+        }
+        int end = sb.length();
+        if (end > 0 && sb.charAt(end - 1) == '\r') {
+            sb.setLength(end - 1);
+        }
+        return sb.toString();
     }
 }
