@@ -36,6 +36,7 @@ final class ForwardProbe implements AutoCloseable {
     private final Arena arena;
     private final LayerWeights weights;
     private final BlockForward block;
+    private final double stageSeconds;
     private boolean warm;
 
     ForwardProbe(Path model, ModelSpec spec, Device device) {
@@ -51,7 +52,9 @@ final class ForwardProbe implements AutoCloseable {
             WeightLoader loader = new WeightLoader(opened, spec);
             LayerLayout layout = loader.layout(0);
             MemorySegment slot = a.allocate(Math.max(1, layout.bytes()), LayerLayout.ALIGNMENT);
+            long t0 = System.nanoTime();
             long bytes = loader.stage(layout, slot);
+            this.stageSeconds = (System.nanoTime() - t0) / 1e9;
             this.weights = loader.wrap(layout, slot, bytes, m, null);
             success = true;
         } finally {
@@ -72,13 +75,24 @@ final class ForwardProbe implements AutoCloseable {
         this.block = new BlockForward(spec);
     }
 
+    /** Seconds it took to read and decode layer 0 (what one layer's load costs, for the time estimate). */
+    double stageSeconds() {
+        return stageSeconds;
+    }
+
     /** Seconds for one block forward of {@code samples} prompts of {@code width} real tokens (best of two when short). */
     double seconds(int samples, int width) {
         long[] ids = new long[samples];
         Arrays.setAll(ids, i -> i);
         int[] lengths = new int[samples];
         Arrays.fill(lengths, width);
-        Microbatch mb = Microbatch.ofLengths(ids, lengths, PaddingSide.RIGHT);
+        return seconds(Microbatch.ofLengths(ids, lengths, PaddingSide.RIGHT));
+    }
+
+    /** Seconds for one block forward of {@code mb} on random inputs (best of two when short). */
+    double seconds(Microbatch mb) {
+        int samples = mb.size();
+        int width = mb.width();
         try (NDManager scope = manager.newSubManager()) {
             NDArray input = scope.randomNormal(new Shape(samples, width, spec.hiddenSize()));
             ForwardContext ctx = ForwardContext.create(spec, mb, scope);

@@ -1,12 +1,7 @@
 package org.fpwap.sweep;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,9 +16,6 @@ import org.fpwap.device.DeviceUnavailableException;
 import org.fpwap.device.Devices;
 import org.fpwap.device.EngineInfo;
 import org.fpwap.device.MemoryBudget;
-import org.fpwap.forward.BlockForward;
-import org.fpwap.forward.ForwardContext;
-import org.fpwap.forward.HookHandler;
 import org.fpwap.forward.Microbatch;
 import org.fpwap.forward.PaddingSide;
 import org.fpwap.model.ModelSpec;
@@ -34,9 +26,6 @@ import org.fpwap.safetensors.Checkpoint;
 import org.fpwap.safetensors.CheckpointHeaders;
 import org.fpwap.safetensors.SafetensorsException;
 import org.fpwap.safetensors.TensorInfo;
-import org.fpwap.weights.LayerLayout;
-import org.fpwap.weights.LayerWeights;
-import org.fpwap.weights.WeightLoader;
 
 /**
  * Checks a sweep before it runs: every needed tensor's presence and shape from headers only, a validating
@@ -241,26 +230,8 @@ final class Preflight {
 
     /** Seconds to stage layer 0, and seconds for one forward of {@code mb} on random inputs (after a warm-up). */
     private double[] probe(Device device, Microbatch mb) {
-        Devices.prepareComputeThread();
-        try (Checkpoint checkpoint = Checkpoint.open(config.model());
-                NDManager manager = NDManager.newBaseManager(device);
-                Arena arena = Arena.ofConfined()) {
-            WeightLoader loader = new WeightLoader(checkpoint, spec);
-            LayerLayout layout = loader.layout(0);
-            MemorySegment slot = arena.allocate(Math.max(1, layout.bytes()), LayerLayout.ALIGNMENT);
-            long t0 = System.nanoTime();
-            long bytes = loader.stage(layout, slot);
-            double load = (System.nanoTime() - t0) / 1e9;
-            try (LayerWeights weights = loader.wrap(layout, slot, bytes, manager, null);
-                    NDManager scope = manager.newSubManager()) {
-                NDArray input = scope.randomNormal(new Shape(mb.size(), mb.width(), spec.hiddenSize()));
-                ForwardContext ctx = ForwardContext.create(spec, mb, scope);
-                BlockForward block = new BlockForward(spec);
-                block.forward(weights, input, ctx, HookHandler.NONE).close(); // warm-up: first calls pay one-off setup
-                long t1 = System.nanoTime();
-                block.forward(weights, input, ctx, HookHandler.NONE).close();
-                return new double[] {load, (System.nanoTime() - t1) / 1e9};
-            }
+        try (ForwardProbe forward = new ForwardProbe(config.model(), spec, device)) {
+            return new double[] {forward.stageSeconds(), forward.seconds(mb)};
         }
     }
 
