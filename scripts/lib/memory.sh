@@ -38,5 +38,5 @@ fpwap_memory_flags() { # sets FPWAP_MEMORY_FLAGS from the command line's --model
   # glibc raises its mmap threshold each time a large block is freed, after which libtorch's per-microbatch
   # tensors come from the arenas and fragment them (4 x 64 MB arenas at 50,000 prompts); a fixed threshold
   # keeps every tensor above 128 KiB in its own mapping, returned to the kernel when freed.
-  export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-131072}"
+  : export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-131072}"
 }

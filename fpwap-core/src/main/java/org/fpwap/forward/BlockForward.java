@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.util.function.UnaryOperator;
 import org.fpwap.model.AttentionSpec;
 import org.fpwap.model.LayerSpec;
 import org.fpwap.model.LayerTensor;
@@ -53,23 +54,40 @@ public final class BlockForward {
             boolean pre = ls.norms().hasPreNorms();
             boolean post = ls.norms().hasPostNorms();
             NDArray x = hooks.at(layer, Hook.RESIDUAL_PRE, hidden);
-            NDArray attnIn = pre ? norm(w, LayerTensor.ATTN_NORM_WEIGHT, LayerTensor.ATTN_NORM_BIAS, x) : x;
-            NDArray attn = attention(ls.attention(), w, attnIn, ctx);
-            if (post) {
-                attn = norm(w, LayerTensor.POST_ATTN_NORM_WEIGHT, null, attn);
-            }
+            NDArray attn = subLayer(scope, x, in -> {
+                NDArray attnIn = pre ? norm(w, LayerTensor.ATTN_NORM_WEIGHT, LayerTensor.ATTN_NORM_BIAS, in) : in;
+                NDArray a = attention(ls.attention(), w, attnIn, ctx);
+                return post ? norm(w, LayerTensor.POST_ATTN_NORM_WEIGHT, null, a) : a;
+            });
             NDArray attnOut = hooks.at(layer, Hook.ATTN_OUT, attn);
             NDArray mid = x.add(attnOut);
-            NDArray mlpIn = pre ? norm(w, LayerTensor.MLP_NORM_WEIGHT, LayerTensor.MLP_NORM_BIAS, mid) : mid;
-            NDArray mlp = mlp(ls.mlp(), w, mlpIn, ctx, hooks);
-            if (post) {
-                mlp = norm(w, LayerTensor.POST_MLP_NORM_WEIGHT, null, mlp);
-            }
+            NDArray mlp = subLayer(scope, mid, in -> {
+                NDArray mlpIn = pre ? norm(w, LayerTensor.MLP_NORM_WEIGHT, LayerTensor.MLP_NORM_BIAS, in) : in;
+                NDArray m = mlp(ls.mlp(), w, mlpIn, ctx, hooks);
+                return post ? norm(w, LayerTensor.POST_MLP_NORM_WEIGHT, null, m) : m;
+            });
             NDArray mlpOut = hooks.at(layer, Hook.MLP_OUT, mlp);
             NDArray out = hooks.at(layer, Hook.RESIDUAL_POST, mid.add(mlpOut));
             if (out == hidden) {
                 out = out.duplicate();
             }
+            out.attach(owner);
+            return out;
+        }
+    }
+
+    /**
+     * Runs one sub-layer on {@code input} in a scope of its own and keeps only its output (in {@code owner}):
+     * the projections, scores and activations inside are freed before the next sub-layer allocates its own, so
+     * a block's peak working set is its larger sub-layer's, not the sum of both.
+     */
+    private static NDArray subLayer(NDManager owner, NDArray input, UnaryOperator<NDArray> body) {
+        try (NDManager sub = owner.newSubManager()) {
+            // Results attach to their first operand's manager, so the body works on a second handle of the input
+            // owned by the sub-scope (a view: no copy); the input itself stays where it was.
+            NDArray in = input.reshape(input.getShape());
+            in.attach(sub);
+            NDArray out = body.apply(in);
             out.attach(owner);
             return out;
         }

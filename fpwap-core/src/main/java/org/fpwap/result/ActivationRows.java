@@ -89,4 +89,15 @@ public interface ActivationRows {
     default MemorySegment rowScales(int row) {
         throw new UnsupportedOperationException("rows stored as " + store().wireName() + " have no scales");
     }
+
+    /**
+     * Tells the rows that an exporter has read rows {@code [fromRow, toRow)} and will not read them again, so
+     * storage mapped into memory may drop their pages from the process's resident set (the data stays where it
+     * is). Exporters call it after each batch, which keeps converting a file larger than memory from growing the
+     * resident set with the file. Nothing to do for heap-backed rows.
+     *
+     * @param fromRow the first row read
+     * @param toRow one past the last row read
+     */
+    default void release(int fromRow, int toRow) {}
 }

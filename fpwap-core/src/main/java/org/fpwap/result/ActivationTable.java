@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 import org.fpwap.callback.Store;
+import org.fpwap.io.PageAdvice;
 import org.fpwap.safetensors.SafetensorsFile;
 import org.fpwap.safetensors.TensorInfo;
 import org.fpwap.safetensors.Widening;
@@ -199,6 +200,22 @@ public final class ActivationTable implements ActivationRows, AutoCloseable {
             throw new IllegalStateException(path() + " holds one vector per token; use vectors(row)");
         }
         return vectors(row)[0];
+    }
+
+    /** Drops the mapped pages of rows {@code [fromRow, toRow)} from the resident set (they stay in the file). */
+    @Override
+    public void release(int fromRow, int toRow) {
+        if (fromRow >= toRow) {
+            return;
+        }
+        long first = firstVector(fromRow);
+        long end = firstVector(toRow);
+        long bytes = (long) width * bytesPerValue();
+        PageAdvice advice = PageAdvice.platform();
+        advice.dontNeed(activations, first * bytes, (end - first) * bytes);
+        if (scales != null) {
+            advice.dontNeed(scales, first * Float.BYTES, (end - first) * Float.BYTES);
+        }
     }
 
     @Override

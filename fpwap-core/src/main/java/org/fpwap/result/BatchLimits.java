@@ -9,8 +9,11 @@ package org.fpwap.result;
  */
 record BatchLimits(long maxFloatBytes, int maxRows) {
 
-    /** 32 MiB of float data or 64 Ki rows, whichever comes first. */
-    static final BatchLimits DEFAULT = new BatchLimits(32L << 20, 1 << 16);
+    /**
+     * 4 MiB of float data or 16 Ki rows, whichever comes first: a few batch buffers of this size are small
+     * next to the sweep's own working set, so exporting does not raise the run's peak resident set.
+     */
+    static final BatchLimits DEFAULT = new BatchLimits(4L << 20, 1 << 14);
 
     BatchLimits {
         if (maxFloatBytes < 1 || maxRows < 1) {

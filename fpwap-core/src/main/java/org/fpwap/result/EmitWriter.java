@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Map;
 import org.fpwap.callback.Store;
+import org.fpwap.io.PageAdvice;
 import org.fpwap.safetensors.DType;
 import org.fpwap.safetensors.Widening;
 import org.fpwap.safetensors.MappedSafetensorsWriter;
@@ -32,7 +33,12 @@ public final class EmitWriter implements AutoCloseable {
     private final Store store;
     /** Int8 only: one FP32 scale per stored vector. */
     private final MemorySegment scales;
+    /** Written bytes after which the file's pages leave the resident set again. */
+    private static final long RELEASE_EVERY_BYTES = 4L << 20;
+
+    private final PageAdvice advice = PageAdvice.platform();
     private long bytesWritten;
+    private long bytesSinceRelease;
 
     private EmitWriter(MappedSafetensorsWriter writer, long[] offsets, int width, boolean perToken, Store store) {
         this.writer = writer;
@@ -167,7 +173,26 @@ public final class EmitWriter implements AutoCloseable {
                 bytesWritten += (long) vectors * Float.BYTES;
             }
         }
-        bytesWritten += count * (store == Store.F32 ? Float.BYTES : store == Store.BF16 ? 2 : 1);
+        long bytes = count * (store == Store.F32 ? Float.BYTES : store == Store.BF16 ? 2 : 1);
+        bytesWritten += bytes;
+        bytesSinceRelease += bytes;
+        if (bytesSinceRelease >= RELEASE_EVERY_BYTES) {
+            releaseWrittenPages();
+        }
+    }
+
+    /**
+     * Rows arrive in processing order, scattered over the file, and every page written would stay in the resident
+     * set until commit, which then grows with the dataset. Dropping the whole mapping's pages now and then keeps
+     * the data (a shared mapping's dirty pages stay in the page cache) and costs one page-table walk; a later row
+     * on the same page maps it again.
+     */
+    private void releaseWrittenPages() {
+        advice.dontNeed(activations, 0, activations.byteSize());
+        if (scales != null) {
+            advice.dontNeed(scales, 0, scales.byteSize());
+        }
+        bytesSinceRelease = 0;
     }
 
     private float[] floats(EncodedEmit src) {

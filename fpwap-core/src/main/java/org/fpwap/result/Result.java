@@ -143,7 +143,12 @@ public final class Result implements AutoCloseable {
                 Path target = dir.resolve(stem + (format == OutputFormat.ARROW ? ".arrow" : ".safetensors"));
                 Files.createDirectories(target.getParent());
                 if (format == OutputFormat.ARROW) {
+                    boolean openedHere = !open.containsKey(s);
                     ArrowActivationWriter.write(table(s), target);
+                    if (openedHere) {
+                        // Unmapped at once (a caller's own table stays open), so exports do not hold every file.
+                        closeTable(s);
+                    }
                 } else {
                     closeTable(s);
                     Files.move(e.getValue(), target, StandardCopyOption.REPLACE_EXISTING);

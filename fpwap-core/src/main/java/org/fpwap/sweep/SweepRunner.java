@@ -20,6 +20,7 @@ import org.fpwap.dataset.DatasetScanner;
 import org.fpwap.dataset.DatasetSummary;
 import org.fpwap.dataset.Sample;
 import org.fpwap.dataset.SampleCursor;
+import org.fpwap.device.NativeHeap;
 import org.fpwap.device.DeviceTransfer;
 import org.fpwap.device.Devices;
 import org.fpwap.forward.BlockForward;
@@ -65,6 +66,12 @@ final class SweepRunner {
     private final Path workDir;
     private final int deepest;
     private final ProfileRecorder profile = new ProfileRecorder();
+    /**
+     * How often, at most, freed native memory is handed back to the kernel between microbatches ({@link NativeHeap}):
+     * often enough that allocator fragmentation cannot build up over a long run, rarely enough to cost nothing.
+     */
+    private static final long NATIVE_HEAP_TRIM_MILLIS = 250;
+    private final NativeHeap nativeHeap = NativeHeap.platform(NATIVE_HEAP_TRIM_MILLIS);
 
     private final Plan plan;
     private final DatasetSummary summary;
@@ -171,6 +178,7 @@ final class SweepRunner {
                             }
                             runMicrobatch(layer, plan.first(m), mb, weights, block, buffer, output, input, manager, hooks);
                             config.progress().on(new ProgressEvent.MicrobatchDone(layer, m, mb.realTokens()));
+                            nativeHeap.maybeTrim();
                             FaultPoint.reach("layer-" + layer + "-microbatch-" + m);
                             if (m + 1 < plan.count()) {
                                 control.stop().check("layer " + layer + " microbatch " + (m + 1) + " of " + plan.count());

@@ -1,4 +1,4 @@
-package org.fpwap.buffer;
+package org.fpwap.io;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -17,7 +17,7 @@ import java.util.Optional;
  * is used, and a call the kernel refuses returns false. The caller counts refusals and the sweep reports them
  * in the profile, because the residual buffer's flat resident set depends on {@code MADV_DONTNEED} working.
  */
-abstract sealed class PageAdvice {
+public abstract sealed class PageAdvice {
     /** {@code MADV_WILLNEED} on Linux and macOS alike. */
     private static final int MADV_WILLNEED = 3;
     /** {@code MADV_DONTNEED} on Linux and macOS alike. */
@@ -30,7 +30,7 @@ abstract sealed class PageAdvice {
      *
      * @return {@code madvise}-backed advice, or a no-op
      */
-    static PageAdvice platform() {
+    public static PageAdvice platform() {
         return INSTANCE;
     }
 
@@ -42,7 +42,7 @@ abstract sealed class PageAdvice {
      * @param length bytes
      * @return false if the kernel refused the advice (the no-op never fails)
      */
-    abstract boolean willNeed(MemorySegment mapping, long offset, long length);
+    public abstract boolean willNeed(MemorySegment mapping, long offset, long length);
 
     /**
      * Drops {@code [offset, offset + length)} of a shared file mapping from this process's resident set.
@@ -55,14 +55,14 @@ abstract sealed class PageAdvice {
      * @param length bytes
      * @return false if the kernel refused the advice (the no-op never fails)
      */
-    abstract boolean dontNeed(MemorySegment mapping, long offset, long length);
+    public abstract boolean dontNeed(MemorySegment mapping, long offset, long length);
 
     /**
      * Tells whether advice reaches the kernel.
      *
      * @return false for the no-op fallback
      */
-    abstract boolean isNative();
+    public abstract boolean isNative();
 
     private static PageAdvice load() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
@@ -92,41 +92,47 @@ abstract sealed class PageAdvice {
         }
     }
 
-    static final class NoOp extends PageAdvice {
+    /** Advice that does nothing, where the platform has no {@code madvise}. */
+    public static final class NoOp extends PageAdvice {
         @Override
-        boolean willNeed(MemorySegment mapping, long offset, long length) {
+        public boolean willNeed(MemorySegment mapping, long offset, long length) {
             // Pages are read on first touch.
             return true;
         }
 
         @Override
-        boolean dontNeed(MemorySegment mapping, long offset, long length) {
+        public boolean dontNeed(MemorySegment mapping, long offset, long length) {
             // The kernel reclaims pages under memory pressure on its own.
             return true;
         }
 
         @Override
-        boolean isNative() {
+        public boolean isNative() {
             return false;
         }
     }
 
-    static final class Madvise extends PageAdvice {
+    /** Advice through a bound {@code madvise(void*, size_t, int)}; tests bind a recording or refusing handle. */
+    public static final class Madvise extends PageAdvice {
         private final MethodHandle madvise;
         private final long pageMask;
 
-        Madvise(MethodHandle madvise, int pageSize) {
+        /**
+         * @param madvise a handle of type {@code (MemorySegment, long, int) int}, returning 0 on success
+         * @param pageSize the page size, a power of two
+         */
+        public Madvise(MethodHandle madvise, int pageSize) {
             this.madvise = madvise;
             this.pageMask = pageSize - 1L;
         }
 
         @Override
-        boolean willNeed(MemorySegment mapping, long offset, long length) {
+        public boolean willNeed(MemorySegment mapping, long offset, long length) {
             return advise(mapping, offset, length, MADV_WILLNEED);
         }
 
         @Override
-        boolean dontNeed(MemorySegment mapping, long offset, long length) {
+        public boolean dontNeed(MemorySegment mapping, long offset, long length) {
             return advise(mapping, offset, length, MADV_DONTNEED);
         }
 
@@ -148,7 +154,7 @@ abstract sealed class PageAdvice {
         }
 
         @Override
-        boolean isNative() {
+        public boolean isNative() {
             return true;
         }
     }

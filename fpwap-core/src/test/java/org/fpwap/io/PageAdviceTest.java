@@ -1,4 +1,4 @@
-package org.fpwap.buffer;
+package org.fpwap.io;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
