@@ -28,7 +28,7 @@ import org.fpwap.weights.WeightLoader;
 final class ForwardProbe implements AutoCloseable {
 
     /** A forward shorter than this is timed again and the faster taken: short timings are the noisiest. */
-    private static final double REPEAT_BELOW_SECONDS = 0.5;
+    private static final double REPEAT_BELOW_SECONDS = 0.2;
 
     private final ModelSpec spec;
     private final Checkpoint checkpoint;
@@ -37,6 +37,7 @@ final class ForwardProbe implements AutoCloseable {
     private final LayerWeights weights;
     private final BlockForward block;
     private final double stageSeconds;
+    private final long createdNanos = System.nanoTime();
     private boolean warm;
 
     ForwardProbe(Path model, ModelSpec spec, Device device) {
@@ -78,6 +79,11 @@ final class ForwardProbe implements AutoCloseable {
     /** Seconds it took to read and decode layer 0 (what one layer's load costs, for the time estimate). */
     double stageSeconds() {
         return stageSeconds;
+    }
+
+    /** Wall seconds since this probe was created: staging, warm-up and every timed forward, repetitions included. */
+    double elapsedSeconds() {
+        return (System.nanoTime() - createdNanos) / 1e9;
     }
 
     /** Seconds for one block forward of {@code samples} prompts of {@code width} real tokens (best of two when short). */

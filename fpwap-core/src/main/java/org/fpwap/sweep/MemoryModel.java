@@ -10,14 +10,16 @@ import org.fpwap.model.TensorNames;
  * What a sweep holds in device memory: one layer's FP32 weights in each of the two prefetch staging slots
  * (on CPU the device tensors wrap the slots; on a GPU one layer is uploaded while the slots stay in host
  * RAM), plus one microbatch's working set. The working-set model counts the tensors alive at the peak of a
- * block forward — a dozen {@code [B,T,H]} activations, three {@code [B,T,I]} MLP intermediates, the
- * q/k/v projections, the attention mask and one attention score chunk — and is deliberately generous. Mixture-of-experts
+ * block forward — the {@code [B,T,H]} activations the block keeps, plus the larger sub-layer: three {@code [B,T,I]}
+ * MLP intermediates, or the q/k/v projections and one attention score chunk — and the attention mask. Mixture-of-experts
  * and latent-attention layers add their own intermediates ({@link LayerWorkingSet}).
  */
 public final class MemoryModel {
 
-    /** {@code [B,T,H]}-sized tensors alive at the forward's peak (inputs, norms, residual sums, hooks' copies). */
-    private static final int HIDDEN_COPIES = 12;
+    /** {@code [B,T,H]}-sized tensors the block keeps across its sub-layers (input, hook results, residual sums, output). */
+    private static final int BLOCK_HIDDEN_COPIES = 6;
+    /** {@code [B,T,H]}-sized tensors inside one sub-layer (its norm, its output projection, a post-norm). */
+    private static final int SUBLAYER_HIDDEN_COPIES = 3;
     /** {@code [B,T,I]}-sized tensors alive at the MLP's peak (gate, up, their product). */
     private static final int MLP_COPIES = 3;
 
@@ -26,8 +28,9 @@ public final class MemoryModel {
      * keeps freed chunks below its mmap threshold resident for reuse and fragments between ops of different sizes,
      * so the process's anonymous memory rises by about twice the live tensors: measured with {@code PlanPeakMemoryTest}
      * (child JVM, peak {@code RssAnon} above the started engine) at H = 512 and 1024, 16 prompts of up to 64
-     * tokens: 2.1x and 2.1x the counted tensors before this factor. Not measured on a GPU (its caching allocator
-     * differs), where the factor is 1.
+     * tokens: 2.4x and 2.3x the counted tensors (with sub-layer scopes; 2.1x and 2.1x when the whole block shared
+     * one scope and the count was the sum of both sub-layers), and 2.0x at H = 768 with twice the microbatch, which
+     * was not used to set it. Not measured on a GPU (its caching allocator differs), where the factor is 1.
      */
     static final double CPU_ALLOCATOR_FACTOR = 2.2;
 
@@ -55,16 +58,22 @@ public final class MemoryModel {
         return (gpu ? 1 : 2) * layerBytes;
     }
 
-    /** Peak working set of a microbatch of {@code samples} prompts padded to {@code width} tokens. */
+    /**
+     * Peak working set of a microbatch of {@code samples} prompts padded to {@code width} tokens. Each sub-layer runs in
+     * a scope of its own ({@code BlockForward}), so the peak is what the block keeps plus the larger of the attention's
+     * and the MLP's intermediates, not their sum.
+     */
     public long workingSetBytes(int samples, int width) {
         long slots = (long) samples * width;
+        long hidden = spec.hiddenSize();
         long qkv = (long) (spec.numHeads() + 2 * spec.numKvHeads()) * spec.headDim();
-        long perSlot = (long) HIDDEN_COPIES * spec.hiddenSize()
-                + Math.max((long) MLP_COPIES * spec.intermediateSize(), LayerWorkingSet.largestMlpFloats(spec))
-                + Math.max(2 * qkv, LayerWorkingSet.largestAttentionFloats(spec));
         long scores = Math.min((long) samples * spec.numHeads() * width * width, 2 * (64L << 20) / Float.BYTES);
         long mask = (long) samples * width * width;
-        return (slots * perSlot + scores + mask) * Float.BYTES;
+        long attention = slots * (SUBLAYER_HIDDEN_COPIES * hidden + Math.max(2 * qkv, LayerWorkingSet.largestAttentionFloats(spec)))
+                + scores;
+        long mlp = slots * (SUBLAYER_HIDDEN_COPIES * hidden
+                + Math.max((long) MLP_COPIES * spec.intermediateSize(), LayerWorkingSet.largestMlpFloats(spec)));
+        return (slots * BLOCK_HIDDEN_COPIES * hidden + mask + Math.max(attention, mlp)) * Float.BYTES;
     }
 
     /** Weights on the device plus one microbatch's working set (as the allocator holds it: see {@link #CPU_ALLOCATOR_FACTOR}). */

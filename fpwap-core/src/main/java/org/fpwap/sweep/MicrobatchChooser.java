@@ -3,15 +3,19 @@ package org.fpwap.sweep;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.DoubleSupplier;
 import org.fpwap.profile.MicrobatchProbe;
 
 /**
  * Chooses the microbatch size from measured block-forward throughput within the memory budget. Larger is not
  * always faster: on CPU the GEMMs stop gaining past about a thousand rows while every tensor over the C
  * allocator's mmap threshold is mapped, zero-filled by the kernel and unmapped again on each op; on a GPU larger
- * keeps paying until memory runs out. So the candidates (doubling token-slot counts up to the largest that fits)
- * are timed and the fastest is taken; rates within {@link #TIE} of the fastest count as ties, broken toward the
- * smaller working set on CPU (less memory, fewer page faults) and the larger on a GPU.
+ * keeps paying until memory runs out. The candidates double the token slots up to the largest that fits. The probe
+ * starts where the device usually peaks ({@link #CPU_START_SLOTS} on CPU, the largest on a GPU) and climbs to a
+ * neighbour only while that is faster by more than {@link #TIE}: so it measures two or three sizes, not all of them,
+ * and a tie keeps the starting size (timing noise cannot flip the choice between runs of the same command).
  */
 final class MicrobatchChooser {
 
@@ -21,13 +25,16 @@ final class MicrobatchChooser {
         double seconds(int samples, int width);
     }
 
-    /** Rates this close to the fastest are ties (timing noise on a shared machine is a few percent). */
+    /** A neighbour must be faster than this share to be taken (timing noise on a quiet machine is a percent or two). */
     static final double TIE = 0.05;
-    /** Stop growing once a candidate is this much slower than the best so far: larger ones only get worse. */
-    static final double GIVE_UP = 0.80;
     /** The smallest candidate, in token slots: below this the GEMMs are too thin to be worth timing. */
     static final long MIN_SLOTS = 256;
-    /** Stop measuring once the probe forwards have taken this long; preflight must stay quick. */
+    /**
+     * Where a CPU probe starts: about a thousand rows, where DJL's FP32 GEMM reaches its plateau on this kind of
+     * machine (scripts/bench microbatch: the best fixed sizes were 764 token slots at H = 1024 and 2048).
+     */
+    static final long CPU_START_SLOTS = 1024;
+    /** Stop measuring once the probe (staging, warm-up and timed forwards) has taken this long. */
     static final double TIME_CAP_SECONDS = 12;
     /**
      * Nor more than this share of the run's own forward time (estimated from the best rate so far): on a small
@@ -35,11 +42,11 @@ final class MicrobatchChooser {
      */
     static final double RUN_SHARE = 0.03;
 
-    private final boolean preferSmaller;
+    private final boolean gpu;
 
-    /** A chooser breaking ties toward smaller microbatches ({@code preferSmaller}, CPU) or larger ones (GPU). */
-    MicrobatchChooser(boolean preferSmaller) {
-        this.preferSmaller = preferSmaller;
+    /** A chooser for a GPU ({@code gpu}: start at the largest size) or a CPU (start near {@link #CPU_START_SLOTS}). */
+    MicrobatchChooser(boolean gpu) {
+        this.gpu = gpu;
     }
 
     /**
@@ -60,52 +67,80 @@ final class MicrobatchChooser {
         return out;
     }
 
+    /** The index in {@code candidates} where the probe starts: the largest on a GPU, the nearest to 1024 slots on CPU. */
+    int startIndex(List<Integer> candidates, int width) {
+        if (gpu) {
+            return candidates.size() - 1;
+        }
+        int best = 0;
+        for (int i = 1; i < candidates.size(); i++) {
+            long slots = (long) candidates.get(i) * width;
+            long bestSlots = (long) candidates.get(best) * width;
+            if (Math.abs(Math.log((double) slots / CPU_START_SLOTS)) < Math.abs(Math.log((double) bestSlots / CPU_START_SLOTS))) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
     /**
-     * Times the candidates up to {@code maxSamples} prompts of {@code width} tokens, smallest first, and chooses
-     * one. Measuring stops early when a candidate falls below {@link #GIVE_UP} of the best rate so far or the
-     * probe has used {@link #TIME_CAP_SECONDS} or {@link #RUN_SHARE} of the run's estimated forward time
-     * ({@code runSlots} token slots through one block each, i.e. tokens × layers).
+     * Chooses among the candidates up to {@code maxSamples} prompts of {@code width} tokens, with the probe's own
+     * time (forwards, repetitions, staging and warm-up) being the sum of the timed forwards.
      */
     MicrobatchProbe choose(int maxSamples, int width, double runSlots, ForwardTimer timer) {
+        double[] spent = {0};
+        return choose(maxSamples, width, runSlots, (samples, w) -> {
+            double s = timer.seconds(samples, w);
+            spent[0] += s;
+            return s;
+        }, () -> spent[0]);
+    }
+
+    /**
+     * Measures the starting candidate, then climbs: first toward smaller sizes (cheaper to time), and, if that
+     * gained nothing, toward larger ones, moving on while each step is faster by more than {@link #TIE}. Measuring
+     * stops when the probe has spent ({@code probeSeconds}) {@link #TIME_CAP_SECONDS} or {@link #RUN_SHARE} of the
+     * run's estimated forward time ({@code runSlots} token slots through one block each, i.e. tokens × layers).
+     */
+    MicrobatchProbe choose(int maxSamples, int width, double runSlots, ForwardTimer timer, DoubleSupplier probeSeconds) {
         if (maxSamples < 1 || width < 1) {
             throw new IllegalArgumentException("need at least one prompt of one token, got " + maxSamples + " x " + width);
         }
-        List<MicrobatchProbe.Rate> rates = new ArrayList<>();
-        double best = 0;
-        double spent = 0;
-        for (int samples : candidates(maxSamples, width)) {
-            double seconds = timer.seconds(samples, width);
-            MicrobatchProbe.Rate rate = new MicrobatchProbe.Rate(samples, width, seconds);
-            rates.add(rate);
-            spent += seconds;
-            best = Math.max(best, rate.tokensPerSecond());
-            // Probing is paid out of the run: a floor here cost a 64-prompt run 3-5 s of 7-20 s (measured, quiet machine).
-            double budget = Math.min(TIME_CAP_SECONDS, RUN_SHARE * runSlots / best);
-            if (rate.tokensPerSecond() < GIVE_UP * best || spent > budget) {
+        List<Integer> candidates = candidates(maxSamples, width);
+        Map<Integer, MicrobatchProbe.Rate> measured = new TreeMap<>();
+        int current = startIndex(candidates, width);
+        MicrobatchProbe.Rate currentRate = measure(candidates.get(current), width, timer, measured);
+        for (int step : new int[] {-1, +1}) {
+            boolean moved = false;
+            for (int i = current + step; i >= 0 && i < candidates.size(); i += step) {
+                double budget = Math.min(TIME_CAP_SECONDS, RUN_SHARE * runSlots / bestRate(measured));
+                if (probeSeconds.getAsDouble() >= budget) {
+                    break;
+                }
+                MicrobatchProbe.Rate next = measure(candidates.get(i), width, timer, measured);
+                if (next.tokensPerSecond() <= (1 + TIE) * currentRate.tokensPerSecond()) {
+                    break;
+                }
+                current = i;
+                currentRate = next;
+                moved = true;
+            }
+            if (moved) {
                 break;
             }
         }
-        return pick(rates, preferSmaller);
+        String reason = currentRate.tokensPerSecond() >= bestRate(measured) ? "fastest measured"
+                : String.format(Locale.ROOT, "no neighbour faster by more than %.0f%%", TIE * 100);
+        return new MicrobatchProbe(List.copyOf(measured.values()), currentRate.samples(), width, reason);
     }
 
-    /** The fastest of {@code rates}, ties within {@link #TIE} broken by working-set size as this chooser prefers. */
-    static MicrobatchProbe pick(List<MicrobatchProbe.Rate> rates, boolean preferSmaller) {
-        MicrobatchProbe.Rate fastest = rates.getFirst();
-        for (MicrobatchProbe.Rate r : rates) {
-            if (r.tokensPerSecond() > fastest.tokensPerSecond()) {
-                fastest = r;
-            }
-        }
-        MicrobatchProbe.Rate chosen = fastest;
-        for (MicrobatchProbe.Rate r : rates) {
-            boolean tie = r.tokensPerSecond() >= (1 - TIE) * fastest.tokensPerSecond();
-            if (tie && (preferSmaller ? r.slots() < chosen.slots() : r.slots() > chosen.slots())) {
-                chosen = r;
-            }
-        }
-        String reason = chosen == fastest ? "fastest measured"
-                : String.format(Locale.ROOT, "within %.0f%% of the fastest (%d prompts), %s working set", TIE * 100,
-                        fastest.samples(), preferSmaller ? "smaller" : "larger");
-        return new MicrobatchProbe(rates, chosen.samples(), chosen.width(), reason);
+    private static MicrobatchProbe.Rate measure(int samples, int width, ForwardTimer timer, Map<Integer, MicrobatchProbe.Rate> measured) {
+        MicrobatchProbe.Rate rate = new MicrobatchProbe.Rate(samples, width, timer.seconds(samples, width));
+        measured.put(samples, rate);
+        return rate;
+    }
+
+    private static double bestRate(Map<Integer, MicrobatchProbe.Rate> measured) {
+        return measured.values().stream().mapToDouble(MicrobatchProbe.Rate::tokensPerSecond).max().orElse(0);
     }
 }

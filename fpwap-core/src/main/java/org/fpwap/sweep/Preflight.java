@@ -176,7 +176,7 @@ final class Preflight {
             return MicrobatchProbe.none("the largest that fits (only one candidate size)");
         }
         try (ForwardProbe forward = new ForwardProbe(config.model(), spec, device)) {
-            return new MicrobatchChooser(!device.isGpu()).choose(maxSamples, width, runSlots, forward::seconds);
+            return new MicrobatchChooser(device.isGpu()).choose(maxSamples, width, runSlots, forward::seconds, forward::elapsedSeconds);
         } catch (RuntimeException e) {
             return MicrobatchProbe.none("the largest that fits (the throughput probe failed: " + e.getMessage() + ")");
         }

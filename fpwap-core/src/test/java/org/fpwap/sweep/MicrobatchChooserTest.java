@@ -14,6 +14,8 @@ class MicrobatchChooserTest {
 
     /** Token slots of a run large enough that its probe budget is the fixed cap. */
     private static final double LARGE_RUN = 1e12;
+    private static final boolean CPU = false;
+    private static final boolean GPU = true;
 
     /** A timer giving each candidate (by prompt count) the given rate in token slots per second. */
     private static MicrobatchChooser.ForwardTimer rates(Map<Integer, Double> tokPerSec, List<Integer> asked) {
@@ -33,60 +35,95 @@ class MicrobatchChooserTest {
     }
 
     @Test
-    void takesTheFastestCandidateThatFits() {
+    void aCpuProbeStartsNearAThousandTokenSlotsAndAGpuProbeAtTheLargest() {
+        List<Integer> c = MicrobatchChooser.candidates(50, 128); // 2, 4, 8 (1,024 slots), 16, 32, 50
+        assertEquals(2, new MicrobatchChooser(CPU).startIndex(c, 128));
+        assertEquals(5, new MicrobatchChooser(GPU).startIndex(c, 128));
+        List<Integer> wide = MicrobatchChooser.candidates(64, 191); // 1, 2, 5 (955 slots), 10, 21, 42, 64
+        assertEquals(5, wide.get(new MicrobatchChooser(CPU).startIndex(wide, 191)));
+    }
+
+    @Test
+    void climbsTowardSmallerSizesWhileEachStepIsFaster() {
         List<Integer> asked = new ArrayList<>();
-        MicrobatchProbe p = new MicrobatchChooser(true).choose(32, 128, LARGE_RUN,
-                rates(Map.of(2, 100.0, 4, 200.0, 8, 400.0, 16, 390.0 * 0.9, 32, 300.0), asked));
-        assertEquals(8, p.chosenSamples());
-        assertEquals(128, p.width());
-        assertEquals("fastest measured", p.reason());
-    }
-
-    @Test
-    void onCpuATieWithinFivePercentGoesToTheSmallerWorkingSet() {
-        Map<Integer, Double> r = Map.of(2, 100.0, 4, 385.0, 8, 400.0, 16, 395.0, 32, 390.0);
-        MicrobatchProbe cpu = new MicrobatchChooser(true).choose(32, 128, LARGE_RUN, rates(r, new ArrayList<>()));
-        assertEquals(4, cpu.chosenSamples(), cpu.summary());
-        assertTrue(cpu.reason().contains("smaller"), cpu.reason());
-    }
-
-    @Test
-    void onAGpuATieGoesToTheLargerMicrobatch() {
-        Map<Integer, Double> r = Map.of(2, 100.0, 4, 385.0, 8, 400.0, 16, 395.0, 32, 390.0);
-        assertEquals(32, new MicrobatchChooser(false).choose(32, 128, LARGE_RUN, rates(r, new ArrayList<>())).chosenSamples());
-    }
-
-    @Test
-    void stopsMeasuringOnceACandidateFallsFarBelowTheBest() {
-        List<Integer> asked = new ArrayList<>();
-        MicrobatchProbe p = new MicrobatchChooser(true).choose(32, 128, LARGE_RUN,
-                rates(Map.of(2, 300.0, 4, 400.0, 8, 200.0, 16, 1000.0, 32, 1000.0), asked));
-        assertEquals(List.of(2, 4, 8), asked);
+        MicrobatchProbe p = new MicrobatchChooser(CPU).choose(32, 128, LARGE_RUN,
+                rates(Map.of(2, 300.0, 4, 500.0, 8, 400.0, 16, 900.0, 32, 900.0), asked));
+        assertEquals(List.of(8, 4, 2), asked, "a faster neighbour below: no need to look above");
         assertEquals(4, p.chosenSamples());
-        assertEquals(3, p.rates().size());
+        assertEquals("fastest measured", p.reason());
+        assertEquals(List.of(2, 4, 8), p.rates().stream().map(MicrobatchProbe.Rate::samples).toList(), "rates smallest first");
+    }
+
+    @Test
+    void climbsTowardLargerSizesWhenSmallerGainsNothing() {
+        List<Integer> asked = new ArrayList<>();
+        MicrobatchProbe p = new MicrobatchChooser(CPU).choose(32, 128, LARGE_RUN,
+                rates(Map.of(2, 100.0, 4, 200.0, 8, 400.0, 16, 500.0, 32, 450.0), asked));
+        assertEquals(List.of(8, 4, 16, 32), asked);
+        assertEquals(16, p.chosenSamples());
+    }
+
+    @Test
+    void aNeighbourWithinFivePercentDoesNotMoveTheChoice() {
+        List<Integer> asked = new ArrayList<>();
+        MicrobatchProbe p = new MicrobatchChooser(CPU).choose(32, 128, LARGE_RUN,
+                rates(Map.of(2, 100.0, 4, 412.0, 8, 400.0, 16, 419.0, 32, 390.0), asked));
+        assertEquals(8, p.chosenSamples(), p.summary());
+        assertEquals(List.of(8, 4, 16), asked);
+        assertTrue(p.reason().contains("no neighbour faster by more than 5%"), p.reason());
+    }
+
+    @Test
+    void aGpuProbeStartsAtTheLargestAndStepsDownOnlyWhenThatIsFaster() {
+        List<Integer> asked = new ArrayList<>();
+        Map<Integer, Double> r = Map.of(2, 100.0, 4, 385.0, 8, 400.0, 16, 395.0, 32, 390.0);
+        assertEquals(32, new MicrobatchChooser(GPU).choose(32, 128, LARGE_RUN, rates(r, asked)).chosenSamples());
+        assertEquals(List.of(32, 16), asked);
     }
 
     @Test
     void stopsMeasuringOnceTheTimeCapIsSpent() {
         List<Integer> asked = new ArrayList<>();
-        // each forward takes 7 s: the second candidate passes the 12 s cap
-        MicrobatchProbe p = new MicrobatchChooser(true).choose(32, 128, LARGE_RUN, (samples, width) -> {
+        // each forward takes 7 s: after the start and one neighbour the probe has spent 14 s, past the 12 s cap
+        MicrobatchProbe p = new MicrobatchChooser(CPU).choose(32, 128, LARGE_RUN, (samples, width) -> {
             asked.add(samples);
             return 7.0;
         });
-        assertEquals(List.of(2, 4), asked);
-        assertEquals(4, p.chosenSamples(), "twice the slots in the same time is twice the rate");
+        assertEquals(List.of(8, 4), asked);
+        assertEquals(8, p.chosenSamples(), "half the slots in the same time is half the rate");
+    }
+
+    @Test
+    void theProbesOwnTimeCountsStagingAndWarmUp() {
+        List<Integer> asked = new ArrayList<>();
+        // 1,000 slots/s at every size: a run of 100,000 slots takes 100 s and the probe may spend 3 s. Staging and the
+        // warm-up already took 2.5 s and the start (1.024 s) passes the budget: nothing else is measured.
+        double[] clock = {2.5};
+        MicrobatchProbe p = new MicrobatchChooser(CPU).choose(64, 128, 100_000, (samples, width) -> {
+            asked.add(samples);
+            double s = samples * width / 1000.0;
+            clock[0] += s;
+            return s;
+        }, () -> clock[0]);
+        assertEquals(List.of(8), asked);
+        assertEquals(8, p.chosenSamples());
     }
 
     @Test
     void aSmallRunProbesNoMoreThanAFewPercentOfItsOwnTime() {
         List<Integer> asked = new ArrayList<>();
-        // 1,000 slots/s at every size; a run of 100,000 slots takes 100 s, so the probe may spend 3 s:
-        // 256/1000 + 512/1000 + 1024/1000 + 2048/1000 passes it at the fourth candidate
-        MicrobatchProbe p = new MicrobatchChooser(true).choose(64, 128, 100_000, rates(
-                Map.of(2, 1000.0, 4, 1000.0, 8, 1000.0, 16, 1000.0, 32, 1000.0, 64, 1000.0), asked));
-        assertEquals(List.of(2, 4, 8, 16), asked);
-        assertEquals(2, p.chosenSamples(), "equal rates: the smallest working set");
+        // 1,000 slots/s up to 8 prompts, faster above: a run of 20,000 slots (20 s at the rate measured first) may probe
+        // 0.6 s, which the start (1.024 s) already passes; a large run goes on to the faster larger sizes
+        Map<Integer, Double> r = Map.of(2, 1000.0, 4, 1000.0, 8, 1000.0, 16, 2000.0, 32, 4000.0, 64, 4000.0);
+        assertEquals(List.of(8), names(new MicrobatchChooser(CPU).choose(64, 128, 20_000, rates(r, asked))));
+        asked.clear();
+        MicrobatchProbe large = new MicrobatchChooser(CPU).choose(64, 128, LARGE_RUN, rates(r, asked));
+        assertEquals(List.of(8, 4, 16, 32, 64), asked);
+        assertEquals(32, large.chosenSamples(), "64 is not faster than 32 by more than 5%");
+    }
+
+    private static List<Integer> names(MicrobatchProbe p) {
+        return p.rates().stream().map(MicrobatchProbe.Rate::samples).toList();
     }
 
     @Test
