@@ -33,12 +33,14 @@ public final class EmitWriter implements AutoCloseable {
     private final Store store;
     /** Int8 only: one FP32 scale per stored vector. */
     private final MemorySegment scales;
-    /** Written bytes after which the file's pages leave the resident set again. */
+    /** Bytes of pages touched after which the file's pages leave the resident set again. */
     private static final long RELEASE_EVERY_BYTES = 4L << 20;
+    /** The page size the count assumes: 4 KiB, as on x86-64 and most arm64 kernels. */
+    private static final long PAGE = 4096;
 
     private final PageAdvice advice = PageAdvice.platform();
     private long bytesWritten;
-    private long bytesSinceRelease;
+    private long pagesSinceRelease;
 
     private EmitWriter(MappedSafetensorsWriter writer, long[] offsets, int width, boolean perToken, Store store) {
         this.writer = writer;
@@ -173,10 +175,13 @@ public final class EmitWriter implements AutoCloseable {
                 bytesWritten += (long) vectors * Float.BYTES;
             }
         }
-        long bytes = count * (store == Store.F32 ? Float.BYTES : store == Store.BF16 ? 2 : 1);
-        bytesWritten += bytes;
-        bytesSinceRelease += bytes;
-        if (bytesSinceRelease >= RELEASE_EVERY_BYTES) {
+        int bytesPerValue = store == Store.F32 ? Float.BYTES : store == Store.BF16 ? 2 : 1;
+        bytesWritten += count * bytesPerValue;
+        // A small row still maps a whole page: count pages touched, not bytes written.
+        long first = at * bytesPerValue / PAGE;
+        long last = ((at + count) * bytesPerValue - 1) / PAGE;
+        pagesSinceRelease += last - first + 1 + (scales != null ? 1 : 0);
+        if (pagesSinceRelease * PAGE >= RELEASE_EVERY_BYTES) {
             releaseWrittenPages();
         }
     }
@@ -192,7 +197,7 @@ public final class EmitWriter implements AutoCloseable {
         if (scales != null) {
             advice.dontNeed(scales, 0, scales.byteSize());
         }
-        bytesSinceRelease = 0;
+        pagesSinceRelease = 0;
     }
 
     private float[] floats(EncodedEmit src) {
