@@ -42,8 +42,14 @@ final class Preflight {
     /** Automatic microbatches keep at least this share of their slots real (not padding). */
     static final double AUTO_MIN_FILL = 0.8;
 
-    /** The real-token share microbatches must keep: {@link #AUTO_MIN_FILL} when chosen automatically, none when the user fixed the size. */
+    /**
+     * The real-token share microbatches must keep: {@link #AUTO_MIN_FILL} when chosen automatically, none when the user fixed
+     * the size, the given one when the whole microbatching was fixed.
+     */
     static double minFill(SweepConfig config) {
+        if (config.microbatching().isPresent()) {
+            return config.microbatching().get().minFill();
+        }
         return config.microbatch() > 0 ? 0 : AUTO_MIN_FILL;
     }
 

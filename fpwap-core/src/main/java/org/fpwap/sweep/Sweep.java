@@ -22,6 +22,7 @@ import org.fpwap.model.ModelConfigReader;
 import org.fpwap.model.ModelSpec;
 import org.fpwap.result.OutputFormat;
 import org.fpwap.result.Result;
+import org.fpwap.run.JournalEntry;
 import org.fpwap.run.StopToken;
 
 /**
@@ -87,6 +88,21 @@ public final class Sweep implements AutoCloseable {
     }
 
     /**
+     * The microbatching {@link #run()} would use: preflight's choice (measured, unless fixed by the builder) without the
+     * time estimate. A data-parallel driver plans with it and gives every shard's sweep {@link Builder#microbatching}, so
+     * that the shards compute exactly the microbatches of one machine. Throws {@link PlanException} when the plan is
+     * infeasible.
+     */
+    public JournalEntry.Microbatching microbatching() {
+        checkOpen();
+        Plan plan = new Preflight(config, spec, deepestLayer(), workDir, outputs).plan(false);
+        if (!plan.feasible()) {
+            throw new PlanException(plan);
+        }
+        return new JournalEntry.Microbatching(plan.microbatchSamples(), plan.tokenBudget(), Preflight.minFill(config));
+    }
+
+    /**
      * Runs the sweep after the checks of {@link #preflight()} (without the probe); an infeasible plan
      * throws {@link PlanException} listing the blockers. The returned {@link Result} owns the emitted activations; close it (or this sweep,
      * which closes every result it returned).
@@ -138,6 +154,7 @@ public final class Sweep implements AutoCloseable {
         private String device = "cpu";
         private int microbatch;
         private long tokenBudget = Long.MAX_VALUE;
+        private JournalEntry.Microbatching microbatching;
         private long deviceMemory;
         private Path workDir;
         private boolean finalNorm = true;
@@ -225,6 +242,21 @@ public final class Sweep implements AutoCloseable {
                 throw new IllegalArgumentException("token budget must be positive, got " + slots);
             }
             this.tokenBudget = slots;
+            return this;
+        }
+
+        /**
+         * Exactly this microbatching (samples, token budget, minimum real-token share), with no throughput probe; it
+         * replaces {@link #microbatch} and {@link #tokenBudget}. For shards of a larger run planned with
+         * {@link Sweep#microbatching()}: the same triple on the same lengths cuts the same microbatches.
+         */
+        public Builder microbatching(JournalEntry.Microbatching fixed) {
+            requireNonNull(fixed, "microbatching is null");
+            if (fixed.samples() <= 0 || fixed.tokenBudget() <= 0 || !(fixed.minFill() >= 0 && fixed.minFill() <= 1)) {
+                throw new IllegalArgumentException("microbatching needs positive samples and token budget and a minimum fill"
+                        + " in [0, 1], got " + fixed);
+            }
+            this.microbatching = fixed;
             return this;
         }
 
@@ -356,8 +388,10 @@ public final class Sweep implements AutoCloseable {
                 throw new UncheckedIOException("cannot create the work directory " + (owns ? "in " + System.getProperty("java.io.tmpdir") : dir)
                         + ": " + e.getMessage(), e);
             }
-            SweepConfig config = new SweepConfig(model, dataset, device, microbatch, tokenBudget, deviceMemory, finalNorm, transport,
-                    keepResidual, progress, verify);
+            Optional<JournalEntry.Microbatching> fixed = Optional.ofNullable(microbatching);
+            SweepConfig config = new SweepConfig(model, dataset, device, fixed.map(JournalEntry.Microbatching::samples).orElse(microbatch),
+                    fixed.map(JournalEntry.Microbatching::tokenBudget).orElse(tokenBudget), deviceMemory, finalNorm, transport,
+                    keepResidual, progress, verify, fixed);
             return new Sweep(config, new RunControl(journal || resume, resume, stop), spec, List.copyOf(subscriptions), dir, owns,
                     exportFormat);
         }

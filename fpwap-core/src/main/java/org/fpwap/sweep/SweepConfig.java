@@ -1,14 +1,17 @@
 package org.fpwap.sweep;
 
 import java.nio.file.Path;
+import java.util.Optional;
 import org.fpwap.buffer.ResidualBuffer;
 import org.fpwap.dataset.Dataset;
+import org.fpwap.run.JournalEntry;
 
 /**
  * Everything a {@link Sweep.Builder} collected, as one immutable value.
  *
  * @param microbatch prompts per microbatch, or 0 to let preflight choose the largest that fits
  * @param deviceMemory the device memory budget in bytes, or 0 for the device's default
+ * @param microbatching the exact microbatching to use (no probe), or empty to let preflight choose
  */
 record SweepConfig(
         Path model,
@@ -21,4 +24,5 @@ record SweepConfig(
         ResidualBuffer.Transport transport,
         boolean keepResidual,
         ProgressListener progress,
-        boolean verify) {}
+        boolean verify,
+        Optional<JournalEntry.Microbatching> microbatching) {}

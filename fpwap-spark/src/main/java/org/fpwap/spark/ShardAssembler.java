@@ -14,9 +14,9 @@ import org.fpwap.result.EmitStream;
 import org.fpwap.result.EmitWriter;
 
 /**
- * Concatenates the shards' emit files, in partition order, into one file per stream in dataset order (the same
- * layout a single sweep writes). Also checks that the shards cover the dataset exactly once, so a retried task
- * can neither duplicate nor drop rows.
+ * Merges the shards' emit files into one file per stream in dataset order (the same layout a single sweep writes),
+ * placing each shard's rows by their global sample ids. Also checks that the shards cover the dataset exactly once,
+ * so a retried task can neither duplicate nor drop rows.
  */
 final class ShardAssembler {
 
@@ -24,18 +24,27 @@ final class ShardAssembler {
 
     private ShardAssembler() {}
 
-    /** Fails unless {@code shards} (sorted by partition) are consecutive ranges covering {@code 0..sampleCount-1}. */
+    /** Fails unless {@code shards} hold every sample id {@code 0..sampleCount-1} exactly once. */
     static void checkCoverage(List<ShardOutput> shards, int sampleCount) {
-        long next = 0;
+        int[] holder = new int[sampleCount];
+        Arrays.fill(holder, -1);
         for (ShardOutput s : shards) {
-            if (s.firstSample() != next) {
-                throw new IllegalStateException("partition " + s.partition() + " starts at sample " + s.firstSample()
-                        + " but the previous partitions end at " + next + "; shards must cover the dataset exactly once");
+            for (long id : s.sampleIds()) {
+                if (id < 0 || id >= sampleCount) {
+                    throw new IllegalStateException("partition " + s.partition() + " holds sample " + id + " but the dataset has "
+                            + sampleCount + " samples");
+                }
+                if (holder[(int) id] >= 0) {
+                    throw new IllegalStateException("sample " + id + " is in partitions " + holder[(int) id] + " and "
+                            + s.partition() + "; shards must cover the dataset exactly once");
+                }
+                holder[(int) id] = s.partition();
             }
-            next += s.sampleCount();
         }
-        if (next != sampleCount) {
-            throw new IllegalStateException("the shards hold " + next + " samples; the dataset has " + sampleCount);
+        for (int id = 0; id < sampleCount; id++) {
+            if (holder[id] < 0) {
+                throw new IllegalStateException("no partition holds sample " + id + "; shards must cover the dataset exactly once");
+            }
         }
     }
 
@@ -65,7 +74,7 @@ final class ShardAssembler {
                                             "hook", stream.hook().wireName()));
                         }
                         for (int r = 0; r < shard.sampleCount(); r++) {
-                            writer.put(Math.toIntExact(shard.firstSample() + r), table.rowData(r).toArray(FLOAT), 0);
+                            writer.put(Math.toIntExact(shard.sampleIds()[r]), table.rowData(r).toArray(FLOAT), 0);
                         }
                     }
                 }

@@ -4,16 +4,16 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * What one successful task attempt left behind: the emit files of its contiguous range of samples (on the
+ * What one successful task attempt left behind: the emit files of its shard's samples (on the
  * shared staging directory, under a directory of its own attempt, so a retried task never mixes with a failed
  * one) and its callbacks' captured states.
  *
  * @param partition the Spark partition
  * @param attempt the task attempt that produced this output
  * @param host the executor's host name
- * @param firstSample the dataset id of the range's first sample
- * @param sampleCount samples in the range
- * @param tokens real tokens in the range
+ * @param sampleIds the dataset ids of the shard's samples, ascending: row {@code r} of every emit file is sample
+ *     {@code sampleIds[r]}
+ * @param tokens real tokens in the shard
  * @param streams the emit files, in the shard's stream order
  * @param states one captured state per callback, in callback order
  * @param weightBytesRead checkpoint bytes the shard's sweep read
@@ -21,19 +21,25 @@ import java.util.List;
  * @param residualBytesWritten residual-buffer bytes written
  * @param emittedBytes emit bytes stored
  */
-record ShardOutput(int partition, int attempt, String host, long firstSample, int sampleCount, long tokens,
+record ShardOutput(int partition, int attempt, String host, long[] sampleIds, long tokens,
         List<StreamFile> streams, List<CapturedState> states, long weightBytesRead, long residualBytesRead,
         long residualBytesWritten, long emittedBytes) implements Serializable {
 
     ShardOutput {
+        sampleIds = sampleIds.clone();
         streams = List.copyOf(streams);
         states = List.copyOf(states);
     }
 
     /** This output without its states (once they have been merged elsewhere). */
     ShardOutput withoutStates() {
-        return new ShardOutput(partition, attempt, host, firstSample, sampleCount, tokens, streams, List.of(), weightBytesRead,
+        return new ShardOutput(partition, attempt, host, sampleIds, tokens, streams, List.of(), weightBytesRead,
                 residualBytesRead, residualBytesWritten, emittedBytes);
+    }
+
+    /** Samples in the shard. */
+    int sampleCount() {
+        return sampleIds.length;
     }
 
     /**

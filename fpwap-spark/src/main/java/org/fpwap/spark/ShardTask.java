@@ -20,39 +20,44 @@ import org.fpwap.profile.Profile;
 import org.fpwap.result.EmitStream;
 import org.fpwap.result.OutputFormat;
 import org.fpwap.result.Result;
+import org.fpwap.run.JournalEntry;
 import org.fpwap.sweep.Sweep;
 
 /**
- * One Spark task: runs the ordinary {@link Sweep} over its partition's contiguous range of samples (each layer
- * loaded once for the range) and leaves its emit files in a staging directory of its own attempt.
+ * One Spark task: runs the ordinary {@link Sweep} over its shard (whole microbatches of the single-machine plan, see
+ * {@link ShardPlan}; each layer loaded once for the shard) with the single-machine microbatching and no probe, and
+ * leaves its emit files in a staging directory of its own attempt.
  */
 final class ShardTask implements Serializable {
 
     private final String modelDir;
     private final CallbackFactory factory;
-    private final int microbatch;
+    // The microbatching's parts: the record itself is not serializable.
+    private final int microbatchSamples;
+    private final long tokenBudget;
+    private final double minFill;
     private final String stagingDir;
 
-    ShardTask(Path modelDir, CallbackFactory factory, int microbatch, Path stagingDir) {
+    ShardTask(Path modelDir, CallbackFactory factory, JournalEntry.Microbatching microbatching, Path stagingDir) {
         this.modelDir = modelDir.toString();
         this.factory = factory;
-        this.microbatch = microbatch;
+        this.microbatchSamples = microbatching.samples();
+        this.tokenBudget = microbatching.tokenBudget();
+        this.minFill = microbatching.minFill();
         this.stagingDir = stagingDir.toString();
     }
 
-    /** Runs the partition's prompts (consecutive dataset ids). */
-    Iterator<ShardOutput> run(int partition, Iterator<Prompt> prompts) {
+    /** Runs the partition's shards (one per partition), each a list of prompts in any order. */
+    Iterator<ShardOutput> run(int partition, Iterator<List<Prompt>> shards) {
+        List<Prompt> prompts = new ArrayList<>();
+        shards.forEachRemaining(prompts::addAll);
+        // Shard-local ids in global id order: the shard's sort (length, then id) is then the global one restricted to it.
+        prompts.sort(Comparator.comparingLong(Prompt::id));
         List<Sample> samples = new ArrayList<>();
-        long first = -1;
+        long[] ids = new long[prompts.size()];
         long tokens = 0;
-        while (prompts.hasNext()) {
-            Prompt p = prompts.next();
-            if (first < 0) {
-                first = p.id();
-            } else if (p.id() != first + samples.size()) {
-                throw new IllegalStateException("partition " + partition + " holds sample " + p.id() + " after "
-                        + (first + samples.size() - 1) + "; partitions must be contiguous ranges");
-            }
+        for (Prompt p : prompts) {
+            ids[samples.size()] = p.id();
             samples.add(p.toSample(samples.size()));
             tokens += p.tokens().length;
         }
@@ -71,8 +76,9 @@ final class ShardTask implements Serializable {
         List<StateCapture> captures = factory.create().stream().map(StateCapture::new).toList();
         Path work = createTempDirectory();
         Path shardDir = Path.of(stagingDir, "part-%05d-attempt-%d".formatted(partition, attempt));
-        try (Sweep sweep = configure(Sweep.builder().model(model).dataset(Dataset.of(samples)).workDir(work.resolve("sweep"))
-                .callbacks(captures.stream().map(c -> (Callback) c).toList())).build();
+        try (Sweep sweep = Sweep.builder().model(model).dataset(Dataset.of(samples)).workDir(work.resolve("sweep"))
+                .microbatching(new JournalEntry.Microbatching(microbatchSamples, tokenBudget, minFill))
+                .callbacks(captures.stream().map(c -> (Callback) c).toList()).build();
                 Result result = sweep.run()) {
             List<EmitStream> streams = result.streams();
             List<Path> files = result.export(shardDir, OutputFormat.SAFETENSORS);
@@ -82,7 +88,7 @@ final class ShardTask implements Serializable {
                 streamFiles.add(new ShardOutput.StreamFile(s.callback(), s.layer(), s.hook().wireName(), files.get(i).toString()));
             }
             Profile profile = result.profile();
-            return List.of(new ShardOutput(partition, attempt, host, first, samples.size(), tokens, streamFiles,
+            return List.of(new ShardOutput(partition, attempt, host, ids, tokens, streamFiles,
                     captures.stream().map(StateCapture::captured).toList(), profile.weightBytesRead(), profile.residualBytesRead(),
                     profile.residualBytesWritten(), profile.emittedBytes())).iterator();
         } finally {
@@ -90,11 +96,7 @@ final class ShardTask implements Serializable {
         }
     }
 
-    private Sweep.Builder configure(Sweep.Builder builder) {
-        return microbatch > 0 ? builder.microbatch(microbatch) : builder;
-    }
-
-    private static String hostName() {
+    static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {

@@ -18,24 +18,30 @@ import org.fpwap.callback.Artifact;
 import org.fpwap.callback.Callback;
 import org.fpwap.callback.CallbackState;
 import org.fpwap.dataset.Dataset;
+import org.fpwap.dataset.Sample;
 import org.fpwap.dataset.SampleCursor;
 import org.fpwap.model.ModelFingerprint;
 import org.fpwap.profile.Profile;
 import org.fpwap.result.EmitStream;
 import org.fpwap.result.OutputFormat;
 import org.fpwap.result.Result;
+import org.fpwap.run.JournalEntry;
+import org.fpwap.sweep.Sweep;
 
 /**
- * A data-parallel sweep on Apache Spark. The dataset is cut into {@code partitions} contiguous ranges of
- * samples; each Spark task runs the ordinary sweep over its range (so an executor loads each layer once per
- * partition, from a model directory every executor can read); Spark's {@code treeAggregate} merges the
+ * A data-parallel sweep on Apache Spark. The driver plans the microbatches one machine would run (same model, same
+ * options, {@link Sweep#microbatching()}) and cuts them into at most {@code partitions} shards of whole microbatches
+ * ({@link ShardPlan}); each Spark task runs the ordinary sweep over its shard with that microbatching (so an executor
+ * loads each layer once per partition, from a model directory every executor can read, and every sample's
+ * activations are those of one machine, bit for bit); Spark's {@code treeAggregate} merges the
  * callbacks' {@link CallbackState}s; the driver replays the layer ends on the merged states (so the artifacts
- * are those of the whole dataset) and concatenates the emit shards in dataset order. The output directory has
+ * are those of the whole dataset) and places the shards' emitted rows in dataset order. The output directory has
  * the layout {@link Result#export} writes for a single sweep.
  *
  * <p>Every callback must have a {@linkplain CallbackState#mergeable() mergeable} state (the built-ins do;
  * stateless callbacks such as {@code RawActivations} and {@code SteerInBasis} merge trivially). The staging
- * directory, where tasks leave their emit shards, must be readable by the driver and writable by every executor.
+ * directory, where tasks leave their emit shards, must be readable by the driver and writable by every executor. The
+ * driver reads the model too (to plan).
  */
 public final class SparkSweep {
 
@@ -62,7 +68,7 @@ public final class SparkSweep {
         return new Builder();
     }
 
-    /** The number of contiguous ranges the dataset is cut into (at most one per sample). */
+    /** At most this many shards (Spark partitions); fewer when the dataset has fewer microbatches. */
     public int partitions() {
         return partitions;
     }
@@ -95,14 +101,22 @@ public final class SparkSweep {
             labels[i] = prompts.get(i).optionalLabel();
             tokens += lengths[i];
         }
-        // The driver reads the model only after the job, so an executor that cannot read it is the one to say so
-        // (naming its host). Partial merges do not need the fingerprint: they only restore, merge and write.
+        ShardPlan plan = plan();
+        // Partial merges do not need the fingerprint: they only restore, merge and write.
         StateMerger merger = new StateMerger(callbacks, model, n, tokens, "partial merge");
-        ShardTask task = new ShardTask(model, callbacks, microbatch, staging);
+        ShardTask task = new ShardTask(model, callbacks, plan.microbatching(), staging);
+        List<List<Prompt>> cut = new ArrayList<>();
+        for (int k = 0; k < plan.shards(); k++) {
+            List<Prompt> shard = new ArrayList<>();
+            for (long id : plan.sampleIds(k)) {
+                shard.add(prompts.get(Math.toIntExact(id)));
+            }
+            cut.add(shard);
+        }
         try {
             Files.createDirectories(staging);
-            JavaRDD<ShardOutput> shards = spark.parallelize(prompts, partitions)
-                    .mapPartitionsWithIndex(task::run, true);
+            // As many slices as shards: Spark gives each partition exactly one shard.
+            JavaRDD<ShardOutput> shards = spark.parallelize(cut, cut.size()).mapPartitionsWithIndex(task::run, true);
             Aggregate all = shards.treeAggregate(Aggregate.empty(), (agg, shard) -> agg.plus(shard, merger),
                     (a, b) -> a.combine(b, merger));
             ShardAssembler.checkCoverage(all.shards(), n);
@@ -126,6 +140,26 @@ public final class SparkSweep {
         } finally {
             ShardTask.deleteTree(staging);
         }
+    }
+
+    /**
+     * The driver's plan: the microbatching a single sweep of the whole dataset would use, and its microbatches dealt
+     * into shards. Reads the model (config and tensor headers, and a throughput probe unless the microbatch size is
+     * fixed), so the driver must be able to read it.
+     */
+    ShardPlan plan() {
+        if (!Files.isReadable(model.resolve("config.json"))) {
+            throw new ModelUnreadableException("model directory " + model + " is not readable on the driver (host "
+                    + ShardTask.hostName() + ", no readable config.json): the driver plans the microbatches from the model,"
+                    + " so it must read the same path as every executor (a shared file system or the same path on every node)");
+        }
+        List<Sample> samples = prompts.stream().map(p -> p.toSample(p.id())).toList();
+        Sweep.Builder b = Sweep.builder().model(model).dataset(Dataset.of(samples)).callbacks(callbacks.create());
+        JournalEntry.Microbatching microbatching;
+        try (Sweep sweep = (microbatch > 0 ? b.microbatch(microbatch) : b).build()) {
+            microbatching = sweep.microbatching();
+        }
+        return ShardPlan.of(prompts.stream().mapToInt(p -> p.tokens().length).toArray(), microbatching, partitions);
     }
 
     /** Replays every layer end, then the sweep end, on the merged states, in the order a single sweep calls them. */
@@ -209,7 +243,7 @@ public final class SparkSweep {
             return this;
         }
 
-        /** How many contiguous ranges (Spark partitions) to cut the dataset into; default 2. */
+        /** At most how many shards (Spark partitions) of whole microbatches to cut the dataset into; default 2. */
         public Builder partitions(int count) {
             if (count < 1) {
                 throw new IllegalArgumentException("partitions must be at least 1, got " + count);
@@ -218,7 +252,7 @@ public final class SparkSweep {
             return this;
         }
 
-        /** Samples per microbatch inside each shard's sweep (default: the sweep's own choice). */
+        /** At most this many samples per microbatch, as {@link Sweep.Builder#microbatch} (default: a single sweep's own choice). */
         public Builder microbatch(int samples) {
             if (samples < 1) {
                 throw new IllegalArgumentException("microbatch must be at least 1, got " + samples);
