@@ -25,7 +25,7 @@ fi
 report="$out_dir/rss-$(date +%Y%m%d-%H%M).txt"
 {
   echo "peak RSS of scripts/fpwap extract (default launcher), llama H=48 3 layers, ${extra[*]:-default options}"
-  printf '%10s %12s %10s %8s\n' prompts peak_rss_MB wall_s ratio
+  printf '%10s %12s %10s %8s %11s\n' prompts peak_rss_MB wall_s ratio microbatch
 } | tee "$report"
 first=""
 IFS=',' read -r -a ns <<< "$counts"
@@ -45,7 +45,8 @@ for n in "${ns[@]}"; do
   mb=$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')
   [ -z "$first" ] && first="$kb"
   ratio=$(awk -v k="$kb" -v f="$first" 'BEGIN { printf "%.2f", k / f }')
-  printf '%10s %12s %10s %8s\n' "$n" "$mb" "$wall" "$ratio" | tee -a "$report"
+  chosen=$(grep -o '"chosen_samples": *[0-9]*' "$out/profile.json" | grep -o '[0-9]*$' || echo "?")
+  printf '%10s %12s %10s %8s %11s\n' "$n" "$mb" "$wall" "$ratio" "$chosen" | tee -a "$report"
   rm -rf "$out"
 done
 echo "written to $report"
