@@ -98,9 +98,10 @@ final class MicrobatchChooser {
 
     /**
      * Measures the starting candidate, then climbs: first toward smaller sizes (cheaper to time), and, if that
-     * gained nothing, toward larger ones, moving on while each step is faster by more than {@link #TIE}. Measuring
-     * stops when the probe has spent ({@code probeSeconds}) {@link #TIME_CAP_SECONDS} or {@link #RUN_SHARE} of the
-     * run's estimated forward time ({@code runSlots} token slots through one block each, i.e. tokens × layers).
+     * gained nothing, toward larger ones, moving on while each step is faster by more than {@link #TIE}. A size is
+     * measured only if its forward (predicted from the best rate so far) still fits in what the probe may spend
+     * ({@code probeSeconds} so far against {@link #TIME_CAP_SECONDS} or {@link #RUN_SHARE} of the run's estimated
+     * forward time, {@code runSlots} token slots through one block each, i.e. tokens × layers).
      */
     MicrobatchProbe choose(int maxSamples, int width, double runSlots, ForwardTimer timer, DoubleSupplier probeSeconds) {
         if (maxSamples < 1 || width < 1) {
@@ -113,8 +114,11 @@ final class MicrobatchChooser {
         for (int step : new int[] {-1, +1}) {
             boolean moved = false;
             for (int i = current + step; i >= 0 && i < candidates.size(); i += step) {
-                double budget = Math.min(TIME_CAP_SECONDS, RUN_SHARE * runSlots / bestRate(measured));
-                if (probeSeconds.getAsDouble() >= budget) {
+                double rate = bestRate(measured);
+                double budget = Math.min(TIME_CAP_SECONDS, RUN_SHARE * runSlots / rate);
+                // Only a forward that fits in what is left: the last one must not overshoot the budget.
+                double predicted = (double) candidates.get(i) * width / rate;
+                if (probeSeconds.getAsDouble() + predicted > budget) {
                     break;
                 }
                 MicrobatchProbe.Rate next = measure(candidates.get(i), width, timer, measured);

@@ -58,7 +58,7 @@ class MicrobatchChooserTest {
     void climbsTowardLargerSizesWhenSmallerGainsNothing() {
         List<Integer> asked = new ArrayList<>();
         MicrobatchProbe p = new MicrobatchChooser(CPU).choose(32, 128, LARGE_RUN,
-                rates(Map.of(2, 100.0, 4, 200.0, 8, 400.0, 16, 500.0, 32, 450.0), asked));
+                rates(Map.of(2, 100e3, 4, 200e3, 8, 400e3, 16, 500e3, 32, 450e3), asked));
         assertEquals(List.of(8, 4, 16, 32), asked);
         assertEquals(16, p.chosenSamples());
     }
@@ -76,7 +76,7 @@ class MicrobatchChooserTest {
     @Test
     void aGpuProbeStartsAtTheLargestAndStepsDownOnlyWhenThatIsFaster() {
         List<Integer> asked = new ArrayList<>();
-        Map<Integer, Double> r = Map.of(2, 100.0, 4, 385.0, 8, 400.0, 16, 395.0, 32, 390.0);
+        Map<Integer, Double> r = Map.of(2, 100e3, 4, 385e3, 8, 400e3, 16, 395e3, 32, 390e3);
         assertEquals(32, new MicrobatchChooser(GPU).choose(32, 128, LARGE_RUN, rates(r, asked)).chosenSamples());
         assertEquals(List.of(32, 16), asked);
     }
@@ -106,6 +106,17 @@ class MicrobatchChooserTest {
             return s;
         }, () -> clock[0]);
         assertEquals(List.of(8), asked);
+        assertEquals(8, p.chosenSamples());
+    }
+
+    @Test
+    void aSizeWhoseForwardWouldOvershootTheBudgetIsNotMeasured() {
+        List<Integer> asked = new ArrayList<>();
+        // 1,000 slots/s everywhere; a run of 100,000 slots may probe 3 s. The start (1.024 s) and the smaller
+        // neighbour (0.512 s) fit; the larger neighbour's 2.048 s would end at 3.58 s, past the budget.
+        MicrobatchProbe p = new MicrobatchChooser(CPU).choose(64, 128, 100_000,
+                rates(Map.of(2, 1000.0, 4, 1000.0, 8, 1000.0, 16, 1000.0, 32, 1000.0, 64, 1000.0), asked));
+        assertEquals(List.of(8, 4), asked);
         assertEquals(8, p.chosenSamples());
     }
 
