@@ -20,9 +20,9 @@ import org.fpwap.dataset.DatasetScanner;
 import org.fpwap.dataset.DatasetSummary;
 import org.fpwap.dataset.Sample;
 import org.fpwap.dataset.SampleCursor;
-import org.fpwap.device.NativeHeap;
 import org.fpwap.device.DeviceTransfer;
 import org.fpwap.device.Devices;
+import org.fpwap.device.NativeHeap;
 import org.fpwap.forward.BlockForward;
 import org.fpwap.forward.Embedder;
 import org.fpwap.forward.FinalNorm;
@@ -57,6 +57,12 @@ import org.fpwap.weights.WeightLoader;
  */
 final class SweepRunner {
 
+    /**
+     * How often, at most, freed native memory is handed back to the kernel between microbatches ({@link NativeHeap}):
+     * often enough that allocator fragmentation cannot build up over a long run, rarely enough to cost nothing.
+     */
+    private static final long NATIVE_HEAP_TRIM_MILLIS = 250;
+
     /** Pads go on the right: the residual rows then start each padded row, the simplest layout to copy. */
     private static final PaddingSide SIDE = PaddingSide.RIGHT;
 
@@ -66,11 +72,6 @@ final class SweepRunner {
     private final Path workDir;
     private final int deepest;
     private final ProfileRecorder profile = new ProfileRecorder();
-    /**
-     * How often, at most, freed native memory is handed back to the kernel between microbatches ({@link NativeHeap}):
-     * often enough that allocator fragmentation cannot build up over a long run, rarely enough to cost nothing.
-     */
-    private static final long NATIVE_HEAP_TRIM_MILLIS = 250;
     private final NativeHeap nativeHeap = NativeHeap.platform(NATIVE_HEAP_TRIM_MILLIS);
 
     private final Plan plan;
