@@ -24,6 +24,10 @@ public final class EmitWriter implements AutoCloseable {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Bytes of pages touched after which the file's pages leave the resident set again. */
+    private static final long RELEASE_EVERY_BYTES = 4L << 20;
+    /** The page size the count assumes: 4 KiB, as on x86-64 and most arm64 kernels. */
+    private static final long PAGE = 4096;
 
     private final MappedSafetensorsWriter writer;
     private final MemorySegment activations;
@@ -33,11 +37,6 @@ public final class EmitWriter implements AutoCloseable {
     private final Store store;
     /** Int8 only: one FP32 scale per stored vector. */
     private final MemorySegment scales;
-    /** Bytes of pages touched after which the file's pages leave the resident set again. */
-    private static final long RELEASE_EVERY_BYTES = 4L << 20;
-    /** The page size the count assumes: 4 KiB, as on x86-64 and most arm64 kernels. */
-    private static final long PAGE = 4096;
-
     private final PageAdvice advice = PageAdvice.platform();
     private long bytesWritten;
     private long pagesSinceRelease;
