@@ -74,7 +74,7 @@ class SparkLocalClusterTest {
     @TempDir
     Path tmp;
 
-    /** A stateless callback that records, once per task, the pid of the process its task ran in. */
+    /** A stateless callback that records the pid of the process each Spark task ran in (one empty file per task and pid). */
     static final class PidRecorder implements Callback {
         private final String dir;
 
