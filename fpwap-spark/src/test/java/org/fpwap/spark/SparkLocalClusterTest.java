@@ -2,15 +2,11 @@ package org.fpwap.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,8 +17,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.spark.SparkConf;
 import org.apache.spark.TaskContext;
@@ -55,21 +49,15 @@ import org.junit.jupiter.api.io.TempDir;
  * itself, as on a cluster. The tasks must run in at least two processes other than this one, and the rows must be
  * bit-identical to the single-machine sweep's.
  *
- * <p>Spark 4.0.1's executor cannot start on Java 25 as it is: {@code CoarseGrainedExecutorBackend} runs as the Spark
- * user through Hadoop 3.4.1's {@code UserGroupInformation.getCurrentUser}, which calls {@code Subject.getSubject},
- * and that method throws unconditionally since Java 24 (JEP 486; fixed in Hadoop by HADOOP-19212, not yet in the
- * Hadoop that Spark 4.0.1 brings). The driver avoids the call because {@code SPARK_USER} is set; the executor does
- * not. So the executors here run with a one-method patch of {@code java.base}, compiled from this JDK's own
- * {@code src.zip}: {@code getSubject} returns {@code Subject.current()}, which is what HADOOP-19212 calls instead.
- * Another test pins the limitation, so that a Spark whose Hadoop no longer needs the patch makes it fail.
+ * <p>Spark 4.0.1's executor runs as the Spark user through Hadoop's {@code UserGroupInformation.getCurrentUser}.
+ * The Hadoop 3.4.1 that Spark brings calls {@code Subject.getSubject} there, which throws unconditionally since Java 24
+ * (JEP 486), so every executor died at start-up and the Worker relaunched it without end. fpwap-spark therefore
+ * depends on Hadoop 3.5.0, which calls {@code Subject.current()} instead (HADOOP-19212); another test pins that.
  */
 class SparkLocalClusterTest {
 
     private static final int SAMPLES = 48;
     private static final int MICROBATCH = 4;
-
-    /** The one statement of {@code Subject.getSubject} in Java 24+; the patch replaces it. */
-    private static final String GET_SUBJECT_THROWS = "throw new UnsupportedOperationException(\"getSubject is not supported\");";
 
     @TempDir
     Path tmp;
@@ -127,40 +115,17 @@ class SparkLocalClusterTest {
         return dir;
     }
 
-    /**
-     * Compiles {@code javax.security.auth.Subject} from this JDK's {@code src.zip} with {@code getSubject} returning
-     * {@code Subject.current()}, into {@code dir}; aborts the test (with the reason) where the JDK has no sources.
-     */
-    private static Path subjectPatch(Path dir) throws IOException {
-        Path srcZip = Path.of(System.getProperty("java.home"), "lib", "src.zip");
-        assumeTrue(Files.isReadable(srcZip), "this JDK has no " + srcZip + " to build the executors' Subject patch from");
-        Path source = dir.resolve("src/java.base/javax/security/auth/Subject.java");
-        Files.createDirectories(source.getParent());
-        try (FileSystem zip = FileSystems.newFileSystem(srcZip)) {
-            String text = Files.readString(zip.getPath("java.base/javax/security/auth/Subject.java"));
-            assumeTrue(text.contains(GET_SUBJECT_THROWS), "this JDK's Subject.getSubject does not throw as Java 25's does");
-            Files.writeString(source, text.replace(GET_SUBJECT_THROWS, "return current();"));
-        }
-        Path classes = dir.resolve("classes");
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        assumeTrue(javac != null, "no Java compiler in this JVM to build the executors' Subject patch");
-        int rc = javac.run(null, null, null, "-nowarn", "--patch-module", "java.base=" + dir.resolve("src/java.base"), "-d",
-                classes.toString(), source.toString());
-        assertEquals(0, rc, "compiling the Subject patch");
-        return classes;
-    }
-
     /** This JVM's Java 25 flags (fpwap's, from the surefire argLine), without heap sizes: Spark sets the executor's. */
     private static String executorJavaOptions() {
         return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("--") || a.startsWith("-Dai.djl.")).collect(Collectors.joining(" "));
     }
 
-    private static JavaSparkContext localCluster(Path sparkHome, Path subjectPatch) {
+    private static JavaSparkContext localCluster(Path sparkHome) {
         SparkConf conf = new SparkConf(false).setMaster("local-cluster[2,1,1024]").setAppName("SparkLocalClusterTest")
                 .set("spark.ui.enabled", "false")
                 .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
-                .set("spark.executor.extraJavaOptions", executorJavaOptions() + " --patch-module java.base=" + subjectPatch)
+                .set("spark.executor.extraJavaOptions", executorJavaOptions())
                 .set("spark.executorEnv.SPARK_USER", "fpwap")
                 .set("spark.executorEnv.JAVA_HOME", System.getProperty("java.home"))
                 // Start the job only once both executors have registered, so both can take tasks.
@@ -186,10 +151,9 @@ class SparkLocalClusterTest {
     }
 
     @Test
-    void sparksHadoopCannotNameTheCurrentUserOnThisJavaWhichIsWhyTheExecutorsNeedThePatch() {
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                UserGroupInformation::getCurrentUser, "Hadoop's UGI works on this Java: drop the executors' Subject patch");
-        assertEquals("getSubject is not supported", e.getMessage());
+    void hadoopNamesTheCurrentUserOnThisJavaAsEveryExecutorAsksItTo() throws IOException {
+        // With Spark's own Hadoop 3.4.1 this threw UnsupportedOperationException("getSubject is not supported").
+        assertFalse(UserGroupInformation.getCurrentUser().getShortUserName().isEmpty());
     }
 
     @Test
@@ -204,7 +168,6 @@ class SparkLocalClusterTest {
             samples.add(new Sample(i, random.ints(2 + random.nextInt(20), 0, 128).toArray(), OptionalLong.of(i % 2)));
         }
         Dataset dataset = Dataset.of(samples);
-        Path patch = subjectPatch(tmp.resolve("subject-patch"));
         Path pids = Files.createDirectories(tmp.resolve("pids"));
         String pidDir = pids.toString(); // the callback factory is serialized: a Path is not Serializable
 
@@ -215,7 +178,7 @@ class SparkLocalClusterTest {
         }
         long driverPid = ProcessHandle.current().pid();
         long started = System.nanoTime();
-        try (JavaSparkContext spark = localCluster(sparkHome(tmp.resolve("spark-home")), patch)) {
+        try (JavaSparkContext spark = localCluster(sparkHome(tmp.resolve("spark-home")))) {
             SparkSweep sparkSweep = SparkSweep.builder().model(model).dataset(dataset).microbatch(MICROBATCH).partitions(4)
                     .callbacks(() -> {
                         List<Callback> cbs = new ArrayList<>(readers());
