@@ -60,7 +60,7 @@ public final class SparkExtract {
                     RunManifest.write(out, model, ModelConfigReader.read(model), options.manifestOptions(), result.sampleCount(),
                             result.profile().tokens(), files);
                     if (!options.quiet()) {
-                        System.out.printf("fpwap-spark: %d samples in %d partitions, %.1f s, %.0f tok/s -> %s%n",
+                        System.out.printf("fpwap-spark: %d samples in at most %d partitions, %.1f s, %.0f tok/s -> %s%n",
                                 result.sampleCount(), sweep.partitions(), result.profile().wallSeconds(),
                                 result.profile().tokensPerSecond(), out);
                     }
