@@ -77,6 +77,34 @@ final class Preflight {
 
     /** The plan and the dataset summary (null when the scan failed). */
     Checked check(boolean probe) {
+        try (LazyProbe forward = new LazyProbe()) {
+            return check(probe, forward);
+        }
+    }
+
+    /**
+     * Layer 0 staged at most once per check, shared by the microbatch chooser and the time estimate (staging a large
+     * model's layer costs seconds), and freed when the check ends.
+     */
+    private final class LazyProbe implements AutoCloseable {
+        private ForwardProbe probe;
+
+        ForwardProbe get(Device device) {
+            if (probe == null) {
+                probe = new ForwardProbe(config.model(), spec, device);
+            }
+            return probe;
+        }
+
+        @Override
+        public void close() {
+            if (probe != null) {
+                probe.close();
+            }
+        }
+    }
+
+    private Checked check(boolean probe, LazyProbe forward) {
         List<String> blockers = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         long weightBytes = checkTensors(blockers);
@@ -134,7 +162,7 @@ final class Preflight {
             choice = MicrobatchProbe.none("the largest that fits (not measured: the plan has blockers)");
             if (blockers.isEmpty()) {
                 int most = (int) Math.max(1, Math.min(summary.sampleCount(), tokenBudget / width));
-                choice = chooseByThroughput(device, most, width, (double) summary.totalTokens() * (deepest + 1));
+                choice = chooseByThroughput(forward, device, most, width, (double) summary.totalTokens() * (deepest + 1));
                 if (choice.chosenSamples() > 0) {
                     tokenBudget = Math.max(width, (long) choice.chosenSamples() * width);
                     samples = (int) Math.min(samples, Math.max(1, tokenBudget / width));
@@ -152,7 +180,7 @@ final class Preflight {
         String bottleneck = "";
         if (probe && blockers.isEmpty()) {
             Microbatch sample = probeMicrobatch(plan);
-            double[] measured = probe(device, sample);
+            double[] measured = probe(forward.get(device), sample);
             double computePerLayer = measured[1] * summary.totalTokens() / sample.realTokens();
             double perLayer = Math.max(measured[0], computePerLayer);
             bottleneck = measured[0] > computePerLayer ? "weight load" : "compute";
@@ -177,11 +205,12 @@ final class Preflight {
      * run's device and picks the fastest (see {@link MicrobatchChooser}); a probe that cannot run leaves the
      * memory-budget choice in place and says why.
      */
-    private MicrobatchProbe chooseByThroughput(Device device, int maxSamples, int width, double runSlots) {
+    private MicrobatchProbe chooseByThroughput(LazyProbe probes, Device device, int maxSamples, int width, double runSlots) {
         if (MicrobatchChooser.candidates(maxSamples, width).size() < 2) {
             return MicrobatchProbe.none("the largest that fits (only one candidate size)");
         }
-        try (ForwardProbe forward = new ForwardProbe(config.model(), spec, device)) {
+        try {
+            ForwardProbe forward = probes.get(device);
             return new MicrobatchChooser(device.isGpu()).choose(maxSamples, width, runSlots, forward::seconds, forward::elapsedSeconds);
         } catch (RuntimeException e) {
             return MicrobatchProbe.none("the largest that fits (the throughput probe failed: " + e.getMessage() + ")");
@@ -235,10 +264,8 @@ final class Preflight {
     }
 
     /** Seconds to stage layer 0, and seconds for one forward of {@code mb} on random inputs (after a warm-up). */
-    private double[] probe(Device device, Microbatch mb) {
-        try (ForwardProbe forward = new ForwardProbe(config.model(), spec, device)) {
-            return new double[] {forward.stageSeconds(), forward.seconds(mb)};
-        }
+    private static double[] probe(ForwardProbe forward, Microbatch mb) {
+        return new double[] {forward.stageSeconds(), forward.seconds(mb)};
     }
 
     private long checkTensors(List<String> blockers) {
