@@ -25,7 +25,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * schema metadata holds {@code hidden_size} and {@code ragged} (and {@code store} for bf16/int8 files, see
  * {@link ActivationLayout}). Validity bitmaps of arrays without nulls are left out, as the format allows.
  *
- * <p>Rows go out in record batches of at most 4 MiB of float data or 16 Ki rows (but at least one
+ * <p>Rows go out in record batches of at most 1 MiB of float data or 4 Ki rows (but at least one
  * row), so memory stays bounded however many rows there are. The file is written to a temporary
  * file in the target's directory and atomically moved into place: the target name never holds a
  * partial file, and on failure the temporary file is deleted.

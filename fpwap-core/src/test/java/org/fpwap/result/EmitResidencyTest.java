@@ -120,7 +120,7 @@ class EmitResidencyTest {
             };
             ArrowActivationWriter.write(recording, tmp.resolve("a.arrow"));
         }
-        assertTrue(released.size() >= 2, "25.6 MB of rows go out in several batches of at most 4 MiB");
+        assertTrue(released.size() >= 2, "25.6 MB of rows go out in several batches of at most 1 MiB");
         int next = 0;
         for (int[] range : released) {
             assertEquals(next, range[0], "batches are released in order, without gaps");
