@@ -22,7 +22,6 @@ import org.fpwap.safetensors.Widening;
 public final class ActivationTable implements ActivationRows, AutoCloseable {
 
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final SafetensorsFile file;
@@ -178,11 +177,7 @@ public final class ActivationTable implements ActivationRows, AutoCloseable {
             long base = (long) t * width;
             switch (store) {
                 case F32 -> MemorySegment.copy(data, FLOAT, base * Float.BYTES, out[t], 0, width);
-                case BF16 -> {
-                    for (int i = 0; i < width; i++) {
-                        out[t][i] = Widening.bf16ToF32(data.get(SHORT, (base + i) * 2));
-                    }
-                }
+                case BF16 -> Widening.bf16ToF32(data, base * 2, MemorySegment.ofArray(out[t]), 0, width);
                 case INT8 -> {
                     float scale = scales.getAtIndex(FLOAT, firstVector(row) + t);
                     for (int i = 0; i < width; i++) {

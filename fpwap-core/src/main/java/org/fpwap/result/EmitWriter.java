@@ -22,12 +22,9 @@ import org.fpwap.safetensors.MappedSafetensorsWriter;
 public final class EmitWriter implements AutoCloseable {
 
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    /** Bytes of pages touched after which the file's pages leave the resident set again. */
+    /** Bytes of pages touched after which the written pages leave the resident set again. */
     private static final long RELEASE_EVERY_BYTES = 4L << 20;
-    /** The page size the count assumes: 4 KiB, as on x86-64 and most arm64 kernels. */
-    private static final long PAGE = 4096;
 
     private final MappedSafetensorsWriter writer;
     private final MemorySegment activations;
@@ -39,7 +36,8 @@ public final class EmitWriter implements AutoCloseable {
     private final MemorySegment scales;
     private final PageAdvice advice = PageAdvice.platform();
     private long bytesWritten;
-    private long pagesSinceRelease;
+    private final WrittenRanges writtenActivations = new WrittenRanges();
+    private final WrittenRanges writtenScales = new WrittenRanges();
 
     private EmitWriter(MappedSafetensorsWriter writer, long[] offsets, int width, boolean perToken, Store store) {
         this.writer = writer;
@@ -154,10 +152,7 @@ public final class EmitWriter implements AutoCloseable {
         switch (store) {
             case F32 -> MemorySegment.copy(floats(src), (int) from, activations, FLOAT, at * Float.BYTES, (int) count);
             case BF16 -> {
-                float[] values = floats(src);
-                for (long i = 0; i < count; i++) {
-                    activations.set(SHORT, (at + i) * 2, Widening.f32ToBf16(values[(int) (from + i)]));
-                }
+                Widening.f32ToBf16(MemorySegment.ofArray(floats(src)), from * Float.BYTES, activations, at * 2, count);
             }
             case INT8 -> {
                 if (!(src instanceof EncodedEmit.Int8 q)) {
@@ -176,27 +171,25 @@ public final class EmitWriter implements AutoCloseable {
         }
         int bytesPerValue = store == Store.F32 ? Float.BYTES : store == Store.BF16 ? 2 : 1;
         bytesWritten += count * bytesPerValue;
-        // A small row still maps a whole page: count pages touched, not bytes written.
-        long first = at * bytesPerValue / PAGE;
-        long last = ((at + count) * bytesPerValue - 1) / PAGE;
-        pagesSinceRelease += last - first + 1 + (scales != null ? 1 : 0);
-        if (pagesSinceRelease * PAGE >= RELEASE_EVERY_BYTES) {
+        writtenActivations.add(at * bytesPerValue, (at + count) * bytesPerValue);
+        if (scales != null) {
+            writtenScales.add(offsets[row] * Float.BYTES, (offsets[row] + vectors) * Float.BYTES);
+        }
+        if (writtenActivations.touchedBytes() + writtenScales.touchedBytes() >= RELEASE_EVERY_BYTES) {
             releaseWrittenPages();
         }
     }
 
     /**
      * Rows arrive in processing order, scattered over the file, and every page written would stay in the resident
-     * set until commit, which then grows with the dataset. Dropping the whole mapping's pages now and then keeps
-     * the data (a shared mapping's dirty pages stay in the page cache) and costs one page-table walk; a later row
-     * on the same page maps it again.
+     * set until commit, which then grows with the dataset. Dropping the written pages now and then keeps the data
+     * (a shared mapping's dirty pages stay in the page cache); a later row on the same page maps it again.
      */
     private void releaseWrittenPages() {
-        advice.dontNeed(activations, 0, activations.byteSize());
+        writtenActivations.release(advice, activations);
         if (scales != null) {
-            advice.dontNeed(scales, 0, scales.byteSize());
+            writtenScales.release(advice, scales);
         }
-        pagesSinceRelease = 0;
     }
 
     private float[] floats(EncodedEmit src) {
