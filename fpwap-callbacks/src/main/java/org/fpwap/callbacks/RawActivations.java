@@ -108,7 +108,8 @@ public final class RawActivations implements Callback, OutputSize {
 
     @Override
     public String settings() {
-        return "pool=" + pool.wireName();
+        // The store changes the files' bytes, so a resume must not mix stores across layers.
+        return "pool=" + pool.wireName() + (store == Store.F32 ? "" : " store=" + store.wireName());
     }
 
     @Override
@@ -121,9 +122,9 @@ public final class RawActivations implements Callback, OutputSize {
         return emit.stored(store);
     }
 
-    /** One vector of H per sample, or per real token for {@link Pool#ALL}. */
+    /** One vector of H per sample, or per real token for {@link Pool#ALL}, in this store. */
     @Override
     public Footprint footprint(Extent extent) {
-        return pool == Pool.ALL ? Footprint.perToken(extent.hiddenSize()) : Footprint.perSample(extent.hiddenSize());
+        return (pool == Pool.ALL ? Footprint.perToken(extent.hiddenSize()) : Footprint.perSample(extent.hiddenSize())).stored(store);
     }
 }

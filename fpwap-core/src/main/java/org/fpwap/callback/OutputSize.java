@@ -31,13 +31,25 @@ public interface OutputSize {
      * @param emitWidth values per emitted vector, 0 when the callback emits nothing
      * @param perToken one vector per real token rather than one per sample
      * @param artifactBytes tensor bytes of the artifacts produced for the place (headers not included)
+     * @param store how emitted vectors are stored (F32, BF16, or int8 with a scale per vector)
      */
-    record Footprint(int emitWidth, boolean perToken, long artifactBytes) {
+    record Footprint(int emitWidth, boolean perToken, long artifactBytes, Store store) {
         public Footprint {
             if (emitWidth < 0 || artifactBytes < 0) {
                 throw new IllegalArgumentException("emitWidth and artifactBytes must be non-negative, got "
                         + emitWidth + " and " + artifactBytes);
             }
+            java.util.Objects.requireNonNull(store, "store is null");
+        }
+
+        /** A footprint whose emits are stored as F32. */
+        public Footprint(int emitWidth, boolean perToken, long artifactBytes) {
+            this(emitWidth, perToken, artifactBytes, Store.F32);
+        }
+
+        /** The same, with emits stored as {@code s}. */
+        public Footprint stored(Store s) {
+            return new Footprint(emitWidth, perToken, artifactBytes, s);
         }
 
         /** Nothing written. */

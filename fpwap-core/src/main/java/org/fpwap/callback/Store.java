@@ -26,6 +26,15 @@ public enum Store {
     /** int8 with a per-vector FP32 scale: a quarter of the bytes. */
     INT8;
 
+    /** {@return bytes one stored value takes: 4, 2 or 1 (int8 adds one FP32 scale per vector)} */
+    public int bytesPerValue() {
+        return switch (this) {
+            case F32 -> 4;
+            case BF16 -> 2;
+            case INT8 -> 1;
+        };
+    }
+
     /** {@return the lower-case name used by the CLI and in file metadata: f32, bf16 or int8} */
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

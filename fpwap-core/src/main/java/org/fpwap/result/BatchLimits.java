@@ -7,7 +7,7 @@ package org.fpwap.result;
  * @param maxFloatBytes the most bytes of activation values per batch, at least 1
  * @param maxRows the most rows per batch, at least 1
  */
-record BatchLimits(long maxFloatBytes, int maxRows) {
+public record BatchLimits(long maxFloatBytes, int maxRows) {
 
     /**
      * 1 MiB of float data or 4 Ki rows, whichever comes first: a few batch buffers of this size are small next to
@@ -15,9 +15,9 @@ record BatchLimits(long maxFloatBytes, int maxRows) {
      * Arrow export added ~20 MB at 50,000 prompts, measured by scripts/bench rss: 281 against 263 MB). Readers
      * stream batches, so many small ones cost them little.
      */
-    static final BatchLimits DEFAULT = new BatchLimits(1L << 20, 1 << 12);
+    public static final BatchLimits DEFAULT = new BatchLimits(1L << 20, 1 << 12);
 
-    BatchLimits {
+    public BatchLimits {
         if (maxFloatBytes < 1 || maxRows < 1) {
             throw new IllegalArgumentException(
                     "batch limits must be positive, got maxFloatBytes=" + maxFloatBytes + ", maxRows=" + maxRows);
@@ -32,7 +32,7 @@ record BatchLimits(long maxFloatBytes, int maxRows) {
      * @return the first row of the next batch, greater than {@code from}
      */
     int endOfBatch(ActivationRows rows, int from) {
-        long bytesPerToken = (long) rows.hiddenSize() * Float.BYTES;
+        long bytesPerToken = (long) rows.hiddenSize() * rows.store().bytesPerValue();
         int end = from;
         long bytes = 0;
         while (end < rows.sampleCount() && end - from < maxRows) {

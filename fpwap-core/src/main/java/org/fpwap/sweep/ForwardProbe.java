@@ -42,6 +42,7 @@ final class ForwardProbe implements AutoCloseable {
 
     ForwardProbe(Path model, ModelSpec spec, Device device) {
         this.spec = spec;
+        this.block = new BlockForward(spec);
         Devices.prepareComputeThread();
         Checkpoint opened = Checkpoint.open(model);
         NDManager m = null;
@@ -73,7 +74,6 @@ final class ForwardProbe implements AutoCloseable {
         this.checkpoint = opened;
         this.manager = m;
         this.arena = a;
-        this.block = new BlockForward(spec);
     }
 
     /** Seconds it took to read and decode layer 0 (what one layer's load costs, for the time estimate). */

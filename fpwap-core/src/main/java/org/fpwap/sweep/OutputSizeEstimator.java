@@ -7,6 +7,8 @@ import java.util.Optional;
 import java.util.Set;
 import org.fpwap.buffer.ResidualBuffer;
 import org.fpwap.callback.OutputSize;
+import org.fpwap.callback.Store;
+import org.fpwap.result.BatchLimits;
 import org.fpwap.dataset.DatasetSummary;
 import org.fpwap.model.ModelSpec;
 import org.fpwap.result.OutputFormat;
@@ -23,10 +25,6 @@ final class OutputSizeEstimator {
     static final long HEADER_BYTES = 4096;
     /** Room for {@code profile.json} and {@code manifest.json}. */
     static final long RUN_FILES_BYTES = 64 * 1024;
-    /** Arrow record batches hold at most this many bytes of float data ({@code BatchLimits.DEFAULT}). */
-    private static final long ARROW_BATCH_VALUE_BYTES = 32L << 20;
-    /** ... and at most this many rows. */
-    private static final long ARROW_BATCH_ROWS = 64 * 1024;
     /** Per record batch: its flatbuffer message and the 8-byte padding of each buffer. */
     private static final long ARROW_BATCH_OVERHEAD = 4096;
     /** Schema, footer and magic. */
@@ -74,10 +72,13 @@ final class OutputSizeEstimator {
         return new DiskEstimate(residual, emits, exports, artifacts, undeclared);
     }
 
-    /** {@code activations} F32 [rows, W], {@code sample_ids} I64 [N], {@code offsets} I64 [N+1] per token. */
+    /**
+     * {@code activations} [rows, W] in the footprint's store (plus {@code scales} F32 [rows] for int8),
+     * {@code sample_ids} I64 [N], {@code offsets} I64 [N+1] per token.
+     */
     static long emitFileBytes(OutputSize.Footprint f, int samples, long tokens) {
         long rows = f.perToken() ? tokens : samples;
-        long bytes = Math.multiplyExact(Math.multiplyExact(rows, f.emitWidth()), Float.BYTES);
+        long bytes = storedBytes(f, rows);
         bytes += (long) samples * Long.BYTES;
         if (f.perToken()) {
             bytes += (samples + 1L) * Long.BYTES;
@@ -85,16 +86,26 @@ final class OutputSizeEstimator {
         return bytes + HEADER_BYTES;
     }
 
-    /** An upper bound on the Arrow file: values plus one validity bit each, ids, labels, offsets, batches. */
+    /** The stored values of {@code rows} vectors, with int8's scale per vector. */
+    private static long storedBytes(OutputSize.Footprint f, long rows) {
+        long values = Math.multiplyExact(Math.multiplyExact(rows, f.emitWidth()), f.store().bytesPerValue());
+        return f.store() == Store.INT8 ? values + rows * Float.BYTES : values;
+    }
+
+    /**
+     * An upper bound on the Arrow file: the stored values, ids, labels with their validity bitmap, offsets, and
+     * one message per record batch ({@link BatchLimits#DEFAULT}, as the writer cuts them).
+     */
     static long arrowFileBytes(OutputSize.Footprint f, int samples, long tokens) {
         long rows = f.perToken() ? tokens : samples;
-        long values = Math.multiplyExact(Math.multiplyExact(rows, f.emitWidth()), Float.BYTES);
-        long bytes = values + values / 32 + rows / 8 + 8;
-        bytes += (long) samples * (2 * Long.BYTES) + samples / 4 + 16;
+        long values = storedBytes(f, rows) + 8;
+        long bytes = values + (long) samples * (2 * Long.BYTES) + samples / 4 + 16;
         if (f.perToken()) {
             bytes += (samples + 1L) * Integer.BYTES;
         }
-        long batches = Math.max(1, Math.max(ceilDiv(values, ARROW_BATCH_VALUE_BYTES), ceilDiv(samples, ARROW_BATCH_ROWS)));
+        long valueBytes = Math.multiplyExact(Math.multiplyExact(rows, f.emitWidth()), f.store().bytesPerValue());
+        long batches = Math.max(1, Math.max(ceilDiv(valueBytes, BatchLimits.DEFAULT.maxFloatBytes()),
+                ceilDiv(samples, BatchLimits.DEFAULT.maxRows())));
         // A batch may also end one row early; allow one extra per batch boundary.
         return bytes + (2 * batches + 1) * ARROW_BATCH_OVERHEAD + ARROW_FILE_OVERHEAD;
     }

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import org.fpwap.buffer.ResidualBuffer;
 import org.fpwap.dataset.DatasetException;
 import org.fpwap.dataset.DatasetScanner;
 import org.fpwap.dataset.DatasetSummary;
@@ -173,7 +172,6 @@ final class Preflight {
         MicrobatchPlan plan = MicrobatchPlan.of(summary.lengths(), samples, tokenBudget, minFill(config));
         HeapCheck.blocker(plan.maxSlots(), spec.hiddenSize(), Runtime.getRuntime().maxMemory()).ifPresent(blockers::add);
         long peak = memory.peakBytes(gpu, plan.size(0), width) + unifiedExtra;
-        long residual = ResidualBuffer.fileBytesFor(spec.hiddenSize(), summary.totalTokens(), config.transport());
         DiskEstimate disk = outputs.estimate(summary);
         checkDisk(disk, blockers, warnings);
         double estimate = Double.NaN;
@@ -187,7 +185,7 @@ final class Preflight {
             estimate = measured[0] + perLayer * (deepest + 1);
         }
         return new Checked(new Plan(blockers, warnings, deviceName, engine, tf32, budget, summary.sampleCount(), summary.totalTokens(),
-                deepest + 1, samples, tokenBudget, plan.count(), peak, weightBytes, residual, estimate, bottleneck, disk.peak(),
+                deepest + 1, samples, tokenBudget, plan.count(), peak, weightBytes, disk.residual(), estimate, bottleneck, disk.peak(),
                 choice), summary);
     }
 

@@ -19,6 +19,7 @@ import org.fpwap.callback.CallbackAction;
 import org.fpwap.callback.LayerSelection;
 import org.fpwap.callback.Layers;
 import org.fpwap.callback.OutputSize;
+import org.fpwap.callback.Store;
 import org.fpwap.dataset.Dataset;
 import org.fpwap.dataset.Sample;
 import org.fpwap.forward.Hook;
@@ -68,6 +69,29 @@ class DiskSpaceTest {
         @Override
         public Footprint footprint(Extent extent) {
             return perToken ? Footprint.perToken(extent.hiddenSize()) : Footprint.perSample(extent.hiddenSize());
+        }
+    }
+
+    /** A pooled emit stored as {@code store}, declaring that store in its footprint. */
+    private record StoredEmitting(String name, Store store) implements Callback, OutputSize {
+        @Override
+        public LayerSelection layers() {
+            return Layers.of(1);
+        }
+
+        @Override
+        public Set<Hook> hooks() {
+            return Set.of(Hook.RESIDUAL_POST);
+        }
+
+        @Override
+        public CallbackAction onBatch(Batch batch) {
+            return CallbackAction.Emit.perSample(batch.lastRealToken()).stored(store);
+        }
+
+        @Override
+        public Footprint footprint(Extent extent) {
+            return Footprint.perSample(extent.hiddenSize()).stored(store);
         }
     }
 
@@ -151,6 +175,29 @@ class DiskSpaceTest {
                 tmp.resolve("arrow/layer-1/residual_post.arrow"));
         assertBounds(OutputSizeEstimator.arrowFileBytes(OutputSize.Footprint.perToken(HIDDEN), n, tokens),
                 tmp.resolve("arrow/layer-1/mlp_out.arrow"));
+    }
+
+    @Test
+    void storedEmitEstimatesBoundTheFilesWrittenInThatStore() throws IOException {
+        // 1,000 pooled rows of 64 values: 256 KB in F32, 128 KB in BF16, 68 KB in int8 with its scales, so an estimate
+        // that ignored the store would overshoot the 64 KiB allowance.
+        List<Sample> data = SweepTestData.prompts(9, 128, java.util.stream.IntStream.range(0, 1000).map(i -> 2 + i % 5).toArray());
+        long tokens = SweepTestData.realTokens(data);
+        int n = data.size();
+        for (Store store : List.of(Store.BF16, Store.INT8)) {
+            Callback cb = new StoredEmitting("stored", store);
+            Path out = tmp.resolve("stored-" + store.wireName());
+            try (Sweep sweep = Sweep.builder().model(model).dataset(Dataset.of(data)).callbacks(cb)
+                    .workDir(tmp.resolve("stored-work-" + store.wireName())).build()) {
+                Result result = sweep.run();
+                result.export(out.resolve("arrow"), OutputFormat.ARROW);
+                result.export(out.resolve("st"), OutputFormat.SAFETENSORS);
+            }
+            OutputSize.Footprint f = OutputSize.Footprint.perSample(HIDDEN).stored(store);
+            // Within 64 KiB of the actual files: an F32-sized estimate (2-4x the values) would be far above.
+            assertBounds(OutputSizeEstimator.emitFileBytes(f, n, tokens), out.resolve("st/layer-1/residual_post.safetensors"));
+            assertBounds(OutputSizeEstimator.arrowFileBytes(f, n, tokens), out.resolve("arrow/layer-1/residual_post.arrow"));
+        }
     }
 
     /** The estimate is at least the file's size and at most the size plus the fixed allowances (headers, metadata). */
