@@ -628,7 +628,7 @@ public final class ResidualBuffer implements AutoCloseable {
         long end = tokenOffsets[first + count] * bytesPerToken;
         if (lastReleaseEnd.getAndSet(end) == start) {
             // A pass in processing order. Reading these rows made the kernel map the page-cache pages around
-            // each faulting page as well ("fault-around", a window of up to 2 MiB), including pages of rows
+            // each faulting page as well ("fault-around": 64 KiB by default, at most 2 MiB), including pages of rows
             // released before: those would stay mapped until the next layer, a resident set that grows with
             // the dataset (73 MB at 50,000 prompts of width 48). Releasing a window behind the range again
             // drops them; pages that are not mapped cost nothing.

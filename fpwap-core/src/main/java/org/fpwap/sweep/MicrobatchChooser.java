@@ -84,23 +84,10 @@ final class MicrobatchChooser {
     }
 
     /**
-     * Chooses among the candidates up to {@code maxSamples} prompts of {@code width} tokens, with the probe's own
-     * time (forwards, repetitions, staging and warm-up) being the sum of the timed forwards.
-     */
-    MicrobatchProbe choose(int maxSamples, int width, double runSlots, ForwardTimer timer) {
-        double[] spent = {0};
-        return choose(maxSamples, width, runSlots, (samples, w) -> {
-            double s = timer.seconds(samples, w);
-            spent[0] += s;
-            return s;
-        }, () -> spent[0]);
-    }
-
-    /**
      * Measures the starting candidate, then climbs: first toward smaller sizes (cheaper to time), and, if that
      * gained nothing, toward larger ones, moving on while each step is faster by more than {@link #TIE}. A size is
      * measured only if its forward (predicted from the best rate so far) still fits in what the probe may spend
-     * ({@code probeSeconds} so far against {@link #TIME_CAP_SECONDS} or {@link #RUN_SHARE} of the run's estimated
+     * ({@code probeSeconds}: the probe's own wall time so far, staging and warm-up included, against {@link #TIME_CAP_SECONDS} or {@link #RUN_SHARE} of the run's estimated
      * forward time, {@code runSlots} token slots through one block each, i.e. tokens × layers).
      */
     MicrobatchProbe choose(int maxSamples, int width, double runSlots, ForwardTimer timer, DoubleSupplier probeSeconds) {

@@ -17,6 +17,16 @@ class MicrobatchChooserTest {
     private static final boolean CPU = false;
     private static final boolean GPU = true;
 
+    /** Chooses with a probe clock that is the sum of the timed forwards (no staging or warm-up). */
+    private static MicrobatchProbe choose(boolean gpu, int maxSamples, int width, double runSlots, MicrobatchChooser.ForwardTimer timer) {
+        double[] spent = {0};
+        return new MicrobatchChooser(gpu).choose(maxSamples, width, runSlots, (samples, w) -> {
+            double s = timer.seconds(samples, w);
+            spent[0] += s;
+            return s;
+        }, () -> spent[0]);
+    }
+
     /** A timer giving each candidate (by prompt count) the given rate in token slots per second. */
     private static MicrobatchChooser.ForwardTimer rates(Map<Integer, Double> tokPerSec, List<Integer> asked) {
         return (samples, width) -> {
@@ -46,7 +56,7 @@ class MicrobatchChooserTest {
     @Test
     void climbsTowardSmallerSizesWhileEachStepIsFaster() {
         List<Integer> asked = new ArrayList<>();
-        MicrobatchProbe p = new MicrobatchChooser(CPU).choose(32, 128, LARGE_RUN,
+        MicrobatchProbe p = choose(CPU, 32, 128, LARGE_RUN,
                 rates(Map.of(2, 300.0, 4, 500.0, 8, 400.0, 16, 900.0, 32, 900.0), asked));
         assertEquals(List.of(8, 4, 2), asked, "a faster neighbour below: no need to look above");
         assertEquals(4, p.chosenSamples());
@@ -57,7 +67,7 @@ class MicrobatchChooserTest {
     @Test
     void climbsTowardLargerSizesWhenSmallerGainsNothing() {
         List<Integer> asked = new ArrayList<>();
-        MicrobatchProbe p = new MicrobatchChooser(CPU).choose(32, 128, LARGE_RUN,
+        MicrobatchProbe p = choose(CPU, 32, 128, LARGE_RUN,
                 rates(Map.of(2, 100e3, 4, 200e3, 8, 400e3, 16, 500e3, 32, 450e3), asked));
         assertEquals(List.of(8, 4, 16, 32), asked);
         assertEquals(16, p.chosenSamples());
@@ -66,7 +76,7 @@ class MicrobatchChooserTest {
     @Test
     void aNeighbourWithinFivePercentDoesNotMoveTheChoice() {
         List<Integer> asked = new ArrayList<>();
-        MicrobatchProbe p = new MicrobatchChooser(CPU).choose(32, 128, LARGE_RUN,
+        MicrobatchProbe p = choose(CPU, 32, 128, LARGE_RUN,
                 rates(Map.of(2, 100.0, 4, 412.0, 8, 400.0, 16, 419.0, 32, 390.0), asked));
         assertEquals(8, p.chosenSamples(), p.summary());
         assertEquals(List.of(8, 4, 16), asked);
@@ -77,7 +87,7 @@ class MicrobatchChooserTest {
     void aGpuProbeStartsAtTheLargestAndStepsDownOnlyWhenThatIsFaster() {
         List<Integer> asked = new ArrayList<>();
         Map<Integer, Double> r = Map.of(2, 100e3, 4, 385e3, 8, 400e3, 16, 395e3, 32, 390e3);
-        assertEquals(32, new MicrobatchChooser(GPU).choose(32, 128, LARGE_RUN, rates(r, asked)).chosenSamples());
+        assertEquals(32, choose(GPU, 32, 128, LARGE_RUN, rates(r, asked)).chosenSamples());
         assertEquals(List.of(32, 16), asked);
     }
 
@@ -85,7 +95,7 @@ class MicrobatchChooserTest {
     void stopsMeasuringOnceTheTimeCapIsSpent() {
         List<Integer> asked = new ArrayList<>();
         // each forward takes 7 s: after the start and one neighbour the probe has spent 14 s, past the 12 s cap
-        MicrobatchProbe p = new MicrobatchChooser(CPU).choose(32, 128, LARGE_RUN, (samples, width) -> {
+        MicrobatchProbe p = choose(CPU, 32, 128, LARGE_RUN, (samples, width) -> {
             asked.add(samples);
             return 7.0;
         });
@@ -114,7 +124,7 @@ class MicrobatchChooserTest {
         List<Integer> asked = new ArrayList<>();
         // 1,000 slots/s everywhere; a run of 100,000 slots may probe 3 s. The start (1.024 s) and the smaller
         // neighbour (0.512 s) fit; the larger neighbour's 2.048 s would end at 3.58 s, past the budget.
-        MicrobatchProbe p = new MicrobatchChooser(CPU).choose(64, 128, 100_000,
+        MicrobatchProbe p = choose(CPU, 64, 128, 100_000,
                 rates(Map.of(2, 1000.0, 4, 1000.0, 8, 1000.0, 16, 1000.0, 32, 1000.0, 64, 1000.0), asked));
         assertEquals(List.of(8, 4), asked);
         assertEquals(8, p.chosenSamples());
@@ -126,9 +136,9 @@ class MicrobatchChooserTest {
         // 1,000 slots/s up to 8 prompts, faster above: a run of 20,000 slots (20 s at the rate measured first) may probe
         // 0.6 s, which the start (1.024 s) already passes; a large run goes on to the faster larger sizes
         Map<Integer, Double> r = Map.of(2, 1000.0, 4, 1000.0, 8, 1000.0, 16, 2000.0, 32, 4000.0, 64, 4000.0);
-        assertEquals(List.of(8), names(new MicrobatchChooser(CPU).choose(64, 128, 20_000, rates(r, asked))));
+        assertEquals(List.of(8), names(choose(CPU, 64, 128, 20_000, rates(r, asked))));
         asked.clear();
-        MicrobatchProbe large = new MicrobatchChooser(CPU).choose(64, 128, LARGE_RUN, rates(r, asked));
+        MicrobatchProbe large = choose(CPU, 64, 128, LARGE_RUN, rates(r, asked));
         assertEquals(List.of(8, 4, 16, 32, 64), asked);
         assertEquals(32, large.chosenSamples(), "64 is not faster than 32 by more than 5%");
     }
