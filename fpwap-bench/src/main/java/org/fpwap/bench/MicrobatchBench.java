@@ -168,7 +168,7 @@ public final class MicrobatchBench {
             CpuTimes cpu = CpuTimes.ofProcess().minus(cpu0);
             Profile p = r.profile();
             JsonObject j = new JsonObject();
-            j.addProperty("microbatch", microbatch == 0 ? "automatic" : Integer.toString(microbatch));
+            j.addProperty("microbatch_requested", microbatch == 0 ? "automatic" : Integer.toString(microbatch));
             j.addProperty("wall_s", wall);
             j.addProperty("tok_per_s", p.tokens() / wall);
             j.addProperty("forward_s", p.totals().forward());

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import org.fpwap.callback.Callback;
 import org.fpwap.dataset.Dataset;
 import org.fpwap.dataset.PromptFiles;
@@ -27,9 +28,11 @@ public final class ExtractArguments {
     }
 
     private final RunOptions options;
+    private final CommandLine.ParseResult parsed;
 
-    private ExtractArguments(RunOptions options) {
+    private ExtractArguments(RunOptions options, CommandLine.ParseResult parsed) {
         this.options = options;
+        this.parsed = parsed;
     }
 
     /**
@@ -39,12 +42,31 @@ public final class ExtractArguments {
      */
     public static ExtractArguments parse(String... args) {
         Holder holder = new Holder();
+        CommandLine.ParseResult parsed;
         try {
-            new CommandLine(holder).parseArgs(args);
+            parsed = new CommandLine(holder).parseArgs(args);
         } catch (CommandLine.ParameterException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        return new ExtractArguments(holder.options);
+        return new ExtractArguments(holder.options, parsed);
+    }
+
+    /**
+     * Refuses the arguments if they name any of these options (each by its longest name; a negatable option's
+     * {@code --no-} form counts as the option), so that a launcher that ignores an option says so instead of
+     * recording it in the manifest as if it had been honoured.
+     *
+     * @param launcher what ignores the options, for the message (e.g. {@code fpwap-spark})
+     * @throws IllegalArgumentException naming the first such option given
+     */
+    public void refuse(Set<String> unsupported, String launcher) {
+        for (CommandLine.Model.OptionSpec option : parsed.matchedOptions()) {
+            if (unsupported.contains(option.longestName())) {
+                String given = option.negatable() ? option.longestName() + "/" + option.longestName().replaceFirst("^--", "--no-")
+                        : option.longestName();
+                throw new IllegalArgumentException(given + " is not supported by " + launcher + "; leave it out");
+            }
+        }
     }
 
     /** {@code --model}, which must be a directory (the same path on every machine of a distributed run). */

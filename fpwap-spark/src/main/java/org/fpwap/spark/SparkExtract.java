@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -20,6 +21,13 @@ import org.fpwap.result.RunManifest;
  * Spark stays off the plain CLI's class path.
  */
 public final class SparkExtract {
+
+    /**
+     * {@code extract} options a Spark run does not honour: refused rather than silently dropped (the manifest would
+     * record them as if they had applied).
+     */
+    static final Set<String> UNSUPPORTED = Set.of("--final-norm", "--device", "--device-memory", "--verify", "--tokenizer",
+            "--add-bos", "--revision");
 
     private SparkExtract() {}
 
@@ -43,6 +51,7 @@ public final class SparkExtract {
             }
             String[] extractArgs = rest.toArray(String[]::new);
             ExtractArguments options = ExtractArguments.parse(extractArgs);
+            options.refuse(UNSUPPORTED, "fpwap-spark");
             CallbackFactory callbacks = () -> ExtractArguments.parse(extractArgs).callbacks();
             Path model = options.modelDirectory();
             SparkConf conf = new SparkConf().setAppName("fpwap extract").setIfMissing("spark.ui.enabled", "false");
