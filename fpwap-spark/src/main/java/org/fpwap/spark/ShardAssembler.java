@@ -12,6 +12,7 @@ import org.fpwap.forward.Hook;
 import org.fpwap.result.ActivationTable;
 import org.fpwap.result.EmitStream;
 import org.fpwap.result.EmitWriter;
+import org.fpwap.result.EncodedEmit;
 
 /**
  * Merges the shards' emit files into one file per stream in dataset order (the same layout a single sweep writes),
@@ -69,12 +70,12 @@ final class ShardAssembler {
                     Arrays.fill(noLabels, OptionalLong.empty());
                     try (ActivationTable table = ActivationTable.open(Path.of(file.path()), noLabels)) {
                         if (writer == null) {
-                            writer = EmitWriter.create(target, lengths, table.hiddenSize(), table.ragged(),
+                            writer = EmitWriter.create(target, lengths, table.hiddenSize(), table.ragged(), table.store(),
                                     Map.of("callback", stream.callback(), "layer", Integer.toString(stream.layer()),
                                             "hook", stream.hook().wireName()));
                         }
                         for (int r = 0; r < shard.sampleCount(); r++) {
-                            writer.put(Math.toIntExact(shard.sampleIds()[r]), table.rowData(r).toArray(FLOAT), 0);
+                            writer.put(Math.toIntExact(shard.sampleIds()[r]), storedRow(table, r), 0);
                         }
                     }
                 }
@@ -86,5 +87,19 @@ final class ShardAssembler {
             }
         }
         return out;
+    }
+
+    /**
+     * Row {@code r} as the shard stored it, so the assembled file keeps the run's store: int8 values and scales are
+     * copied as they are; BF16 rows are widened to FP32 and rounded back by the writer, which gives the same bits
+     * (a widened BF16 value is exactly representable in BF16, so round-to-nearest-even returns it unchanged).
+     */
+    private static EncodedEmit storedRow(ActivationTable table, int r) {
+        int width = table.hiddenSize();
+        return switch (table.store()) {
+            case F32, BF16 -> new EncodedEmit.Floats(table.rowData(r).toArray(FLOAT), width);
+            case INT8 -> new EncodedEmit.Int8(table.storedRowData(r).toArray(ValueLayout.JAVA_BYTE),
+                    table.rowScales(r).toArray(FLOAT), width);
+        };
     }
 }

@@ -30,6 +30,7 @@ import org.fpwap.callback.Callback;
 import org.fpwap.callback.CallbackAction;
 import org.fpwap.callback.CallbackState;
 import org.fpwap.callback.LayerSelection;
+import org.fpwap.callback.Store;
 import org.fpwap.callback.Layers;
 import org.fpwap.callbacks.DiffOfMeans;
 import org.fpwap.callbacks.IncrementalPCA;
@@ -46,6 +47,8 @@ import org.fpwap.result.ActivationRow;
 import org.fpwap.result.ArrowActivationReader;
 import org.fpwap.result.OutputFormat;
 import org.fpwap.result.Result;
+import org.fpwap.safetensors.DType;
+import org.fpwap.safetensors.SafetensorsFile;
 import org.fpwap.run.JournalEntry;
 import org.fpwap.sweep.Sweep;
 import org.junit.jupiter.api.AfterAll;
@@ -117,11 +120,15 @@ class SparkSweepTest {
     }
 
     private static Result single(Dataset data, CallbackFactory callbacks, int microbatch, Path out) {
+        return single(data, callbacks, microbatch, out, OutputFormat.ARROW);
+    }
+
+    private static Result single(Dataset data, CallbackFactory callbacks, int microbatch, Path out, OutputFormat format) {
         Sweep.Builder b = Sweep.builder().model(model).dataset(data).workDir(tmp.resolve("w" + System.nanoTime()))
                 .callbacks(callbacks.create());
         try (Sweep sweep = (microbatch > 0 ? b.microbatch(microbatch) : b).build()) {
             Result r = sweep.run();
-            r.export(out, OutputFormat.ARROW);
+            r.export(out, format);
             return r;
         }
     }
@@ -287,6 +294,29 @@ class SparkSweepTest {
             worst = Math.max(worst, Math.abs(expected[i] - actual[i]) / Math.abs(expected[i]));
         }
         return worst;
+    }
+
+    private static List<Callback> int8Rows() {
+        return List.of(RawActivations.at(Layers.of(1)).store(Store.INT8));
+    }
+
+    @Test
+    void anInt8StoreIsAssembledAsInt8WithScalesAndTheSingleMachineBits() {
+        SparkSweep sweep = sparkSweep(varied, SparkSweepTest::int8Rows, 0, 2);
+        Path singleOut = tmp.resolve("single-int8");
+        Path sparkOut = tmp.resolve("spark-int8");
+        try (Result whole = single(varied, SparkSweepTest::int8Rows, 0, singleOut, OutputFormat.SAFETENSORS);
+                Result merged = sweep.run(spark, sparkOut, OutputFormat.SAFETENSORS);
+                SafetensorsFile expected = SafetensorsFile.open(singleOut.resolve("layer-1/residual_post.safetensors"));
+                SafetensorsFile actual = SafetensorsFile.open(sparkOut.resolve("layer-1/residual_post.safetensors"))) {
+            assertEquals(DType.I8, actual.require("activations").dtype(), "the run's int8 store, not F32");
+            assertTrue(actual.find("scales").isPresent(), "int8 files carry their scales");
+            for (String tensor : List.of("activations", "scales", "sample_ids")) {
+                assertEquals(expected.require(tensor).dtype(), actual.require(tensor).dtype(), tensor + " dtype");
+                assertArrayEquals(expected.require(tensor).shape(), actual.require(tensor).shape(), tensor + " shape");
+                assertEquals(-1, expected.data(tensor).mismatch(actual.data(tensor)), tensor + " bytes differ from the single machine's");
+            }
+        }
     }
 
     @Test
