@@ -73,7 +73,7 @@ final class ShardTask implements Serializable {
         }
         TaskContext task = TaskContext.get();
         int attempt = task == null ? 0 : task.attemptNumber();
-        List<StateCapture> captures = factory.create().stream().map(StateCapture::new).toList();
+        List<StateCapture> captures = factory.create().stream().map(StateCapture::of).toList();
         Path work = createTempDirectory();
         Path shardDir = Path.of(stagingDir, "part-%05d-attempt-%d".formatted(partition, attempt));
         try (Sweep sweep = Sweep.builder().model(model).dataset(Dataset.of(samples)).workDir(work.resolve("sweep"))
