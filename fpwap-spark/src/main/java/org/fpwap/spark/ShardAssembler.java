@@ -1,7 +1,12 @@
 package org.fpwap.spark;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -22,6 +27,9 @@ import org.fpwap.result.EncodedEmit;
 final class ShardAssembler {
 
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Assembled files are {@code <dir>/.spark-emit-<k>.safetensors}: hidden beside the export. */
+    private static final String PREFIX = ".spark-emit-";
 
     private ShardAssembler() {}
 
@@ -56,7 +64,7 @@ final class ShardAssembler {
         for (int k = 0; k < streams.size(); k++) {
             ShardOutput.StreamFile head = streams.get(k);
             EmitStream stream = new EmitStream(head.callback(), head.layer(), Hook.fromWireName(head.hook()).orElseThrow());
-            Path target = dir.resolve("emit-" + k + ".safetensors");
+            Path target = dir.resolve(PREFIX + k + ".safetensors");
             EmitWriter writer = null;
             try {
                 for (ShardOutput shard : shards) {
@@ -87,6 +95,19 @@ final class ShardAssembler {
             }
         }
         return out;
+    }
+
+    /** Deletes what {@link #assemble} left in {@code dir}, for a run that failed. */
+    static void deleteAssembled(Path dir) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, PREFIX + "*.safetensors")) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        } catch (NoSuchFileException e) {
+            // Nothing was assembled.
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the assembled emit files in " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /**

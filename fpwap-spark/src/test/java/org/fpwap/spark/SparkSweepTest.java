@@ -144,7 +144,9 @@ class SparkSweepTest {
 
     private static Set<Path> files(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {
-            return Set.copyOf(walk.filter(Files::isRegularFile).map(dir::relativize).toList());
+            // Leaves out the emit files an open Arrow-exported Spark result still reads (deleted when it closes).
+            return Set.copyOf(walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".spark-emit-"))
+                    .map(dir::relativize).toList());
         }
     }
 
@@ -481,6 +483,89 @@ class SparkSweepTest {
             assertArrayEquals(new long[] {SAMPLES, expectedTokens}, i64(counts, "counts"));
             assertTrue(Files.exists(tmp.resolve("spark-user/token_count.safetensors")));
         }
+    }
+
+    /** A mergeable callback that fails when the driver replays its sweep end, after the emits were assembled. */
+    static final class FailOnTheDriver implements Callback {
+        @Override
+        public LayerSelection layers() {
+            return Layers.of(1);
+        }
+
+        @Override
+        public Set<Hook> hooks() {
+            return Set.of(Hook.RESIDUAL_POST);
+        }
+
+        @Override
+        public CallbackAction onBatch(Batch batch) {
+            return CallbackAction.nothing();
+        }
+
+        @Override
+        public Optional<CallbackState> state() {
+            return Optional.of(new CallbackState() {
+                @Override
+                public void write(DataOutput out) {}
+
+                @Override
+                public void restore(DataInput in) {}
+
+                @Override
+                public boolean mergeable() {
+                    return true;
+                }
+
+                @Override
+                public void merge(DataInput in) {}
+            });
+        }
+
+        @Override
+        public List<Artifact> onSweepEnd() {
+            if (TaskContext.get() == null) {
+                throw new IllegalStateException("simulated failure in the driver's sweep end");
+            }
+            return List.of();
+        }
+    }
+
+    private static Set<String> hiddenEntries(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return Set.of();
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            return Set.copyOf(list.map(p -> p.getFileName().toString()).filter(name -> name.startsWith(".")).toList());
+        }
+    }
+
+    private static Set<Path> sparkTempDirs() throws IOException {
+        try (Stream<Path> list = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return Set.copyOf(list.filter(p -> p.getFileName().toString().startsWith("fpwap-spark-")).toList());
+        }
+    }
+
+    @Test
+    void theAssembledFilesLeaveNothingBehindAfterAnExportAfterCloseAndAfterAFailure() throws IOException {
+        Set<Path> tmpBefore = sparkTempDirs();
+        Path safetensorsOut = tmp.resolve("spark-clean-safetensors");
+        try (Result r = sparkSweep(dataset, SparkSweepTest::readers, 0, 2).run(spark, safetensorsOut, OutputFormat.SAFETENSORS)) {
+            assertEquals(Set.of(), hiddenEntries(safetensorsOut), "the export renamed the assembled files into place");
+            assertEquals(SAMPLES, r.activations(1, Hook.RESIDUAL_POST).sampleCount());
+        }
+        Path arrowOut = tmp.resolve("spark-clean-arrow");
+        try (Result r = onSpark(SparkSweepTest::readers, 0, 2, arrowOut)) {
+            assertEquals(SAMPLES, r.activations(1, Hook.RESIDUAL_POST).sampleCount(), "the result still reads its rows");
+        }
+        assertEquals(Set.of(), hiddenEntries(arrowOut), "closing the result deleted the assembled files");
+        Path failedOut = tmp.resolve("spark-clean-failed");
+        RuntimeException e = assertThrows(RuntimeException.class,
+                () -> onSpark(() -> List.of(RawActivations.at(Layers.of(1)), new FailOnTheDriver()), 0, 2, failedOut));
+        assertTrue(e.getMessage().contains("driver's sweep end"), e.getMessage());
+        assertEquals(Set.of(), hiddenEntries(failedOut), "a failed run removed what it had assembled");
+        Set<Path> left = new java.util.HashSet<>(sparkTempDirs());
+        left.removeAll(tmpBefore);
+        assertEquals(Set.of(), left, "nothing assembled in java.io.tmpdir");
     }
 
     @Test
