@@ -82,7 +82,8 @@ public final class SparkExtract {
 
     private static List<Path> files(Path out) throws IOException {
         try (Stream<Path> walk = Files.walk(out)) {
-            return walk.filter(Files::isRegularFile).sorted().toList();
+            // Hidden files are not outputs: the assembled emit files an Arrow-exported result still reads until closed.
+            return walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
         }
     }
 

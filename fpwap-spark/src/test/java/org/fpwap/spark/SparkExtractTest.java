@@ -69,6 +69,14 @@ class SparkExtractTest {
         JsonObject a = manifestOptions(tmp.resolve("single"));
         JsonObject b = manifestOptions(tmp.resolve("spark"));
         assertEquals(a, b);
+        assertEquals(outputs(tmp.resolve("single")), outputs(tmp.resolve("spark")), "the manifests list the same outputs");
+    }
+
+    private static Set<String> outputs(Path dir) throws IOException {
+        JsonObject manifest = JsonParser.parseString(Files.readString(dir.resolve("manifest.json"))).getAsJsonObject();
+        Set<String> names = new java.util.HashSet<>();
+        manifest.getAsJsonArray("outputs").forEach(e -> names.add(e.getAsString()));
+        return names;
     }
 
     @Test
