@@ -35,23 +35,22 @@ final class ShardAssembler {
 
     /** Fails unless {@code shards} hold every sample id {@code 0..sampleCount-1} exactly once. */
     static void checkCoverage(List<ShardOutput> shards, int sampleCount) {
-        int[] holder = new int[sampleCount];
-        Arrays.fill(holder, -1);
+        ShardOutput[] holder = new ShardOutput[sampleCount];
         for (ShardOutput s : shards) {
             for (long id : s.sampleIds()) {
                 if (id < 0 || id >= sampleCount) {
-                    throw new IllegalStateException("partition " + s.partition() + " holds sample " + id + " but the dataset has "
+                    throw new IllegalStateException(s.origin() + " holds sample " + id + " but the dataset has "
                             + sampleCount + " samples");
                 }
-                if (holder[(int) id] >= 0) {
-                    throw new IllegalStateException("sample " + id + " is in partitions " + holder[(int) id] + " and "
-                            + s.partition() + "; shards must cover the dataset exactly once");
+                if (holder[(int) id] != null) {
+                    throw new IllegalStateException("sample " + id + " is in " + holder[(int) id].origin() + " and "
+                            + s.origin() + "; shards must cover the dataset exactly once");
                 }
-                holder[(int) id] = s.partition();
+                holder[(int) id] = s;
             }
         }
         for (int id = 0; id < sampleCount; id++) {
-            if (holder[id] < 0) {
+            if (holder[id] == null) {
                 throw new IllegalStateException("no partition holds sample " + id + "; shards must cover the dataset exactly once");
             }
         }
@@ -71,7 +70,7 @@ final class ShardAssembler {
                     ShardOutput.StreamFile file = shard.streams().size() > k ? shard.streams().get(k) : null;
                     if (file == null || !file.callback().equals(head.callback()) || file.layer() != head.layer()
                             || !file.hook().equals(head.hook())) {
-                        throw new IllegalStateException("partition " + shard.partition() + " did not emit stream " + stream
+                        throw new IllegalStateException(shard.origin() + " did not emit stream " + stream
                                 + "; every shard must emit the same streams");
                     }
                     OptionalLong[] noLabels = new OptionalLong[shard.sampleCount()];
