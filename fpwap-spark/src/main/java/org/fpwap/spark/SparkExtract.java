@@ -1,6 +1,7 @@
 package org.fpwap.spark;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,6 +31,11 @@ public final class SparkExtract {
 
     /** Runs; returns the exit status. */
     static int run(String[] args) {
+        return run(args, System.err);
+    }
+
+    /** Runs, reporting a failure's reason on {@code err}; returns the exit status. */
+    static int run(String[] args, PrintStream err) {
         List<String> rest = new ArrayList<>();
         String master = null;
         int partitions = 0;
@@ -68,7 +74,7 @@ public final class SparkExtract {
             }
             return 0;
         } catch (RuntimeException | IOException e) {
-            System.err.println("fpwap-spark: " + message(e));
+            err.println("fpwap-spark: " + message(e));
             return 1;
         }
     }
