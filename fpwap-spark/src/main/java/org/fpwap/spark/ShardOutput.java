@@ -13,7 +13,6 @@ import java.util.List;
  * @param host the executor's host name
  * @param sampleIds the dataset ids of the shard's samples, ascending: row {@code r} of every emit file is sample
  *     {@code sampleIds[r]}
- * @param tokens real tokens in the shard
  * @param streams the emit files, in the shard's stream order
  * @param states one captured state per callback, in callback order
  * @param weightBytesRead checkpoint bytes the shard's sweep read
@@ -21,7 +20,7 @@ import java.util.List;
  * @param residualBytesWritten residual-buffer bytes written
  * @param emittedBytes emit bytes stored
  */
-record ShardOutput(int partition, int attempt, String host, long[] sampleIds, long tokens,
+record ShardOutput(int partition, int attempt, String host, long[] sampleIds,
         List<StreamFile> streams, List<CapturedState> states, long weightBytesRead, long residualBytesRead,
         long residualBytesWritten, long emittedBytes) implements Serializable {
 
@@ -33,8 +32,13 @@ record ShardOutput(int partition, int attempt, String host, long[] sampleIds, lo
 
     /** This output without its states (once they have been merged elsewhere). */
     ShardOutput withoutStates() {
-        return new ShardOutput(partition, attempt, host, sampleIds, tokens, streams, List.of(), weightBytesRead,
+        return new ShardOutput(partition, attempt, host, sampleIds, streams, List.of(), weightBytesRead,
                 residualBytesRead, residualBytesWritten, emittedBytes);
+    }
+
+    /** Names this output in errors: the partition, and which attempt on which host wrote it. */
+    String origin() {
+        return "partition " + partition + " (attempt " + attempt + " on host " + host + ")";
     }
 
     /** Samples in the shard. */

@@ -1,5 +1,6 @@
 package org.fpwap.spark;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.fpwap.run.JournalEntry;
@@ -25,7 +26,7 @@ record ShardPlan(JournalEntry.Microbatching microbatching, List<long[]> microbat
 
     /**
      * The plan for a dataset whose sample {@code i} has {@code lengths[i]} tokens, cut into at most {@code partitions}
-     * shards (fewer when there are fewer microbatches).
+     * shards (fewer when there are fewer microbatches, or when a shard would hold fewer than 2 samples).
      */
     static ShardPlan of(int[] lengths, JournalEntry.Microbatching microbatching, int partitions) {
         List<long[]> mbs = MicrobatchCut.of(lengths, microbatching);
@@ -48,7 +49,32 @@ record ShardPlan(JournalEntry.Microbatching microbatching, List<long[]> microbat
             }
             first[k] = j;
         }
-        return new ShardPlan(microbatching, mbs, first);
+        return new ShardPlan(microbatching, mbs, atLeastTwoSamples(mbs, first));
+    }
+
+    /**
+     * Merges every shard of fewer than 2 samples into a neighbour (the next one, or the previous for the last), still
+     * at microbatch boundaries: a shard's own sweep runs every callback's layer ends on its samples alone, and some
+     * cannot run on one sample (IncrementalPCA needs at least 2). A dataset of one sample stays one shard.
+     */
+    private static int[] atLeastTwoSamples(List<long[]> mbs, int[] first) {
+        List<Integer> bounds = new ArrayList<>(Arrays.stream(first).boxed().toList());
+        int k = 0;
+        while (k < bounds.size() - 1 && bounds.size() > 2) {
+            int samples = 0;
+            for (int m = bounds.get(k); m < bounds.get(k + 1); m++) {
+                samples += mbs.get(m).length;
+            }
+            if (samples >= 2) {
+                k++;
+            } else if (k + 1 < bounds.size() - 1) {
+                bounds.remove(k + 1);
+            } else {
+                bounds.remove(k);
+                k--;
+            }
+        }
+        return bounds.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** The number of shards. */

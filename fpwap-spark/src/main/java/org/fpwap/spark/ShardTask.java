@@ -55,11 +55,9 @@ final class ShardTask implements Serializable {
         prompts.sort(Comparator.comparingLong(Prompt::id));
         List<Sample> samples = new ArrayList<>();
         long[] ids = new long[prompts.size()];
-        long tokens = 0;
         for (Prompt p : prompts) {
             ids[samples.size()] = p.id();
             samples.add(p.toSample(samples.size()));
-            tokens += p.tokens().length;
         }
         if (samples.isEmpty()) {
             return List.<ShardOutput>of().iterator();
@@ -73,7 +71,7 @@ final class ShardTask implements Serializable {
         }
         TaskContext task = TaskContext.get();
         int attempt = task == null ? 0 : task.attemptNumber();
-        List<StateCapture> captures = factory.create().stream().map(StateCapture::new).toList();
+        List<StateCapture> captures = factory.create().stream().map(StateCapture::of).toList();
         Path work = createTempDirectory();
         Path shardDir = Path.of(stagingDir, "part-%05d-attempt-%d".formatted(partition, attempt));
         try (Sweep sweep = Sweep.builder().model(model).dataset(Dataset.of(samples)).workDir(work.resolve("sweep"))
@@ -88,7 +86,7 @@ final class ShardTask implements Serializable {
                 streamFiles.add(new ShardOutput.StreamFile(s.callback(), s.layer(), s.hook().wireName(), files.get(i).toString()));
             }
             Profile profile = result.profile();
-            return List.of(new ShardOutput(partition, attempt, host, ids, tokens, streamFiles,
+            return List.of(new ShardOutput(partition, attempt, host, ids, streamFiles,
                     captures.stream().map(StateCapture::captured).toList(), profile.weightBytesRead(), profile.residualBytesRead(),
                     profile.residualBytesWritten(), profile.emittedBytes())).iterator();
         } finally {

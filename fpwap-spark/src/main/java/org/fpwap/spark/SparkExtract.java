@@ -1,6 +1,7 @@
 package org.fpwap.spark;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,6 +39,11 @@ public final class SparkExtract {
 
     /** Runs; returns the exit status. */
     static int run(String[] args) {
+        return run(args, System.err);
+    }
+
+    /** Runs, reporting a failure's reason on {@code err}; returns the exit status. */
+    static int run(String[] args, PrintStream err) {
         List<String> rest = new ArrayList<>();
         String master = null;
         int partitions = 0;
@@ -77,7 +83,7 @@ public final class SparkExtract {
             }
             return 0;
         } catch (RuntimeException | IOException e) {
-            System.err.println("fpwap-spark: " + message(e));
+            err.println("fpwap-spark: " + message(e));
             return 1;
         }
     }
@@ -91,7 +97,8 @@ public final class SparkExtract {
 
     private static List<Path> files(Path out) throws IOException {
         try (Stream<Path> walk = Files.walk(out)) {
-            return walk.filter(Files::isRegularFile).sorted().toList();
+            // Hidden files are not outputs: the assembled emit files an Arrow-exported result still reads until closed.
+            return walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
         }
     }
 

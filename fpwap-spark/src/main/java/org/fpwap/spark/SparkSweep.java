@@ -86,7 +86,10 @@ public final class SparkSweep {
 
     /**
      * Runs on {@code spark} and writes the merged result to {@code outDir} (staging shards under
-     * {@code outDir/.spark-shards}, removed afterwards). Returns the exported result; the caller closes it.
+     * {@code outDir/.spark-shards}, removed afterwards). The whole-dataset emit files are assembled in {@code outDir}
+     * as hidden {@code .spark-emit-<k>.safetensors} files: a safetensors export renames them into place; after an
+     * Arrow export the result keeps reading them and deletes them when closed. Returns the exported result; the
+     * caller closes it.
      */
     public Result run(JavaSparkContext spark, Path outDir, OutputFormat format) {
         long started = System.nanoTime();
@@ -113,6 +116,8 @@ public final class SparkSweep {
             }
             cut.add(shard);
         }
+        Result result = null;
+        boolean success = false;
         try {
             Files.createDirectories(staging);
             // As many slices as shards: Spark gives each partition exactly one shard.
@@ -120,25 +125,40 @@ public final class SparkSweep {
             Aggregate all = shards.treeAggregate(Aggregate.empty(), (agg, shard) -> agg.plus(shard, merger),
                     (a, b) -> a.combine(b, merger));
             ShardAssembler.checkCoverage(all.shards(), n);
-            Path assembled = Files.createTempDirectory("fpwap-spark-");
-            Map<EmitStream, Path> emits = ShardAssembler.assemble(all.shards(), lengths, assembled);
+            // Assembled beside the export (same file system): a safetensors export then renames them into place.
+            Map<EmitStream, Path> emits = ShardAssembler.assemble(all.shards(), lengths, out);
             List<Artifact> artifacts = finish(new StateMerger(callbacks, model, n, tokens, ModelFingerprint.of(model)), all.states());
             Profile profile = profile(all.shards(), tokens, (System.nanoTime() - started) / 1e9);
-            Result result = new Result(emits, artifacts, profile, Optional.empty(), labels);
-            boolean success = false;
-            try {
-                result.export(out, format);
-                success = true;
-                return result;
-            } finally {
-                if (!success) {
-                    result.close();
-                }
-            }
+            result = new Result(emits, artifacts, profile, Optional.empty(), labels);
+            result.export(out, format);
+            success = true;
+            return result;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to " + out + ": " + e.getMessage(), e);
         } finally {
             ShardTask.deleteTree(staging);
+            if (!success) {
+                discard(result, out);
+            }
+        }
+    }
+
+    /**
+     * After a failure: closes the result (which deletes the assembled files it still owns) and deletes any assembled
+     * file made before the result existed. Cleanup errors are dropped so that the run's own failure is the one seen.
+     */
+    private static void discard(Result result, Path out) {
+        try {
+            if (result != null) {
+                result.close();
+            }
+        } catch (RuntimeException ignored) {
+            // The original failure is the useful one; the files below are still removed.
+        }
+        try {
+            ShardAssembler.deleteAssembled(out);
+        } catch (RuntimeException ignored) {
+            // As above: the run's failure is reported, not the cleanup's.
         }
     }
 

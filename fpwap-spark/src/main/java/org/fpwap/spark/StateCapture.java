@@ -14,6 +14,7 @@ import org.fpwap.callback.Callback;
 import org.fpwap.callback.CallbackAction;
 import org.fpwap.callback.CallbackState;
 import org.fpwap.callback.LayerSelection;
+import org.fpwap.callback.OutputSize;
 import org.fpwap.callback.Phase;
 import org.fpwap.callback.SweepInfo;
 import org.fpwap.forward.Hook;
@@ -21,17 +22,39 @@ import org.fpwap.forward.Hook;
 /**
  * Wraps a shard's callback and records its {@link CallbackState} bytes before every layer end and before the
  * sweep's end, so that the driver can merge the shards' states and replay those ends itself. Everything else is
- * delegated unchanged, so the shard's sweep behaves exactly as with the bare callback.
+ * delegated unchanged, so the shard's sweep behaves exactly as with the bare callback; a callback that declares its
+ * {@link OutputSize} is wrapped by {@link Sized}, so the shard's preflight still counts its output.
  */
-final class StateCapture implements Callback {
+sealed class StateCapture implements Callback permits StateCapture.Sized {
 
     private final Callback inner;
     private final List<Integer> layers = new ArrayList<>();
     private final List<byte[]> atLayerEnd = new ArrayList<>();
     private byte[] atSweepEnd = new byte[0];
 
-    StateCapture(Callback inner) {
+    private StateCapture(Callback inner) {
         this.inner = inner;
+    }
+
+    /** Wraps {@code inner}, keeping its {@link OutputSize} when it has one. */
+    static StateCapture of(Callback inner) {
+        return inner instanceof OutputSize sized ? new Sized(inner, sized) : new StateCapture(inner);
+    }
+
+    /** A wrapped callback that declares what it writes: the footprint is the inner callback's. */
+    static final class Sized extends StateCapture implements OutputSize {
+
+        private final OutputSize size;
+
+        private Sized(Callback inner, OutputSize size) {
+            super(inner);
+            this.size = size;
+        }
+
+        @Override
+        public Footprint footprint(Extent extent) {
+            return size.footprint(extent);
+        }
     }
 
     /** What was recorded. */

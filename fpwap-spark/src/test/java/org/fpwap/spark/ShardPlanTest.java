@@ -109,9 +109,27 @@ class ShardPlanTest {
 
     @Test
     void fewerMicrobatchesThanPartitionsGiveOneShardEach() {
-        ShardPlan plan = ShardPlan.of(new int[] {10, 10, 10}, new JournalEntry.Microbatching(2, 100, 0), 8);
+        ShardPlan plan = ShardPlan.of(new int[] {10, 10, 10, 10}, new JournalEntry.Microbatching(2, 100, 0), 8);
         assertEquals(2, plan.shards());
         assertArrayEquals(new long[] {0, 1}, plan.sampleIds(0));
-        assertArrayEquals(new long[] {2}, plan.sampleIds(1));
+        assertArrayEquals(new long[] {2, 3}, plan.sampleIds(1));
+    }
+
+    @Test
+    void noShardHoldsASingleSampleEvenWithOnePartitionPerSample() {
+        JournalEntry.Microbatching one = new JournalEntry.Microbatching(1, 100, 0);
+        for (int n = 1; n <= 9; n++) {
+            int[] lengths = lengths(n, n);
+            ShardPlan plan = ShardPlan.of(lengths, one, n);
+            List<Long> covered = new ArrayList<>();
+            for (int k = 0; k < plan.shards(); k++) {
+                long[] ids = plan.sampleIds(k);
+                // A lone sample's shard could not end a layer for IncrementalPCA, which needs 2 samples.
+                assertTrue(ids.length >= 2 || n == 1, n + " samples, shard " + k + " holds " + Arrays.toString(ids));
+                Arrays.stream(ids).forEach(covered::add);
+            }
+            assertEquals(Math.max(1, n / 2), plan.shards(), n + " samples: as many shards as pairs");
+            assertArrayEquals(LongStream.range(0, n).toArray(), covered.stream().mapToLong(Long::longValue).sorted().toArray());
+        }
     }
 }

@@ -1,13 +1,17 @@
 package org.fpwap.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,6 +73,14 @@ class SparkExtractTest {
         JsonObject a = manifestOptions(tmp.resolve("single"));
         JsonObject b = manifestOptions(tmp.resolve("spark"));
         assertEquals(a, b);
+        assertEquals(outputs(tmp.resolve("single")), outputs(tmp.resolve("spark")), "the manifests list the same outputs");
+    }
+
+    private static Set<String> outputs(Path dir) throws IOException {
+        JsonObject manifest = JsonParser.parseString(Files.readString(dir.resolve("manifest.json"))).getAsJsonObject();
+        Set<String> names = new java.util.HashSet<>();
+        manifest.getAsJsonArray("outputs").forEach(e -> names.add(e.getAsString()));
+        return names;
     }
 
     @Test
@@ -76,8 +88,12 @@ class SparkExtractTest {
         Path input = Files.writeString(tmp.resolve("text.jsonl"), "{\"text\": \"hello\"}\n");
         Path model = tmp.resolve("m");
         RandomModelWriter.write(RandomModelConfig.builder(ModelFamily.LLAMA).layers(1).build(), model);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
         assertEquals(1, SparkExtract.run(new String[] {"--spark", "local[1]", "--model", model.toString(), "--input",
-                input.toString(), "--out", tmp.resolve("o").toString()}));
-        assertTrue(SparkExtract.message(new IllegalArgumentException("x")).equals("x"));
+                input.toString(), "--out", tmp.resolve("o").toString()}, new PrintStream(err, true, StandardCharsets.UTF_8)));
+        String reason = err.toString(StandardCharsets.UTF_8);
+        assertTrue(reason.startsWith("fpwap-spark: --input " + input + " holds text;")
+                && reason.contains("takes token ids (input_ids): tokenize first"), reason);
+        assertFalse(reason.contains("\tat "), "no stack trace: " + reason);
     }
 }

@@ -30,6 +30,7 @@ import org.fpwap.callback.Callback;
 import org.fpwap.callback.CallbackAction;
 import org.fpwap.callback.CallbackState;
 import org.fpwap.callback.LayerSelection;
+import org.fpwap.callback.Store;
 import org.fpwap.callback.Layers;
 import org.fpwap.callbacks.DiffOfMeans;
 import org.fpwap.callbacks.IncrementalPCA;
@@ -43,9 +44,12 @@ import org.fpwap.model.ModelFamily;
 import org.fpwap.modelgen.RandomModelConfig;
 import org.fpwap.modelgen.RandomModelWriter;
 import org.fpwap.result.ActivationRow;
+import org.fpwap.result.ActivationTable;
 import org.fpwap.result.ArrowActivationReader;
 import org.fpwap.result.OutputFormat;
 import org.fpwap.result.Result;
+import org.fpwap.safetensors.DType;
+import org.fpwap.safetensors.SafetensorsFile;
 import org.fpwap.run.JournalEntry;
 import org.fpwap.sweep.Sweep;
 import org.junit.jupiter.api.AfterAll;
@@ -117,11 +121,15 @@ class SparkSweepTest {
     }
 
     private static Result single(Dataset data, CallbackFactory callbacks, int microbatch, Path out) {
+        return single(data, callbacks, microbatch, out, OutputFormat.ARROW);
+    }
+
+    private static Result single(Dataset data, CallbackFactory callbacks, int microbatch, Path out, OutputFormat format) {
         Sweep.Builder b = Sweep.builder().model(model).dataset(data).workDir(tmp.resolve("w" + System.nanoTime()))
                 .callbacks(callbacks.create());
         try (Sweep sweep = (microbatch > 0 ? b.microbatch(microbatch) : b).build()) {
             Result r = sweep.run();
-            r.export(out, OutputFormat.ARROW);
+            r.export(out, format);
             return r;
         }
     }
@@ -137,7 +145,9 @@ class SparkSweepTest {
 
     private static Set<Path> files(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {
-            return Set.copyOf(walk.filter(Files::isRegularFile).map(dir::relativize).toList());
+            // Leaves out the emit files an open Arrow-exported Spark result still reads (deleted when it closes).
+            return Set.copyOf(walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".spark-emit-"))
+                    .map(dir::relativize).toList());
         }
     }
 
@@ -287,6 +297,29 @@ class SparkSweepTest {
             worst = Math.max(worst, Math.abs(expected[i] - actual[i]) / Math.abs(expected[i]));
         }
         return worst;
+    }
+
+    private static List<Callback> int8Rows() {
+        return List.of(RawActivations.at(Layers.of(1)).store(Store.INT8));
+    }
+
+    @Test
+    void anInt8StoreIsAssembledAsInt8WithScalesAndTheSingleMachineBits() {
+        SparkSweep sweep = sparkSweep(varied, SparkSweepTest::int8Rows, 0, 2);
+        Path singleOut = tmp.resolve("single-int8");
+        Path sparkOut = tmp.resolve("spark-int8");
+        try (Result whole = single(varied, SparkSweepTest::int8Rows, 0, singleOut, OutputFormat.SAFETENSORS);
+                Result merged = sweep.run(spark, sparkOut, OutputFormat.SAFETENSORS);
+                SafetensorsFile expected = SafetensorsFile.open(singleOut.resolve("layer-1/residual_post.safetensors"));
+                SafetensorsFile actual = SafetensorsFile.open(sparkOut.resolve("layer-1/residual_post.safetensors"))) {
+            assertEquals(DType.I8, actual.require("activations").dtype(), "the run's int8 store, not F32");
+            assertTrue(actual.find("scales").isPresent(), "int8 files carry their scales");
+            for (String tensor : List.of("activations", "scales", "sample_ids")) {
+                assertEquals(expected.require(tensor).dtype(), actual.require(tensor).dtype(), tensor + " dtype");
+                assertArrayEquals(expected.require(tensor).shape(), actual.require(tensor).shape(), tensor + " shape");
+                assertEquals(-1, expected.data(tensor).mismatch(actual.data(tensor)), tensor + " bytes differ from the single machine's");
+            }
+        }
     }
 
     @Test
@@ -451,6 +484,82 @@ class SparkSweepTest {
             assertArrayEquals(new long[] {SAMPLES, expectedTokens}, i64(counts, "counts"));
             assertTrue(Files.exists(tmp.resolve("spark-user/token_count.safetensors")));
         }
+    }
+
+    /** A mergeable callback that fails when the driver replays its sweep end, after the emits were assembled. */
+    static final class FailOnTheDriver implements Callback {
+        @Override
+        public LayerSelection layers() {
+            return Layers.of(1);
+        }
+
+        @Override
+        public Set<Hook> hooks() {
+            return Set.of(Hook.RESIDUAL_POST);
+        }
+
+        @Override
+        public CallbackAction onBatch(Batch batch) {
+            return CallbackAction.nothing();
+        }
+
+        @Override
+        public Optional<CallbackState> state() {
+            return Optional.of(new CallbackState() {
+                @Override
+                public void write(DataOutput out) {}
+
+                @Override
+                public void restore(DataInput in) {}
+
+                @Override
+                public boolean mergeable() {
+                    return true;
+                }
+
+                @Override
+                public void merge(DataInput in) {}
+            });
+        }
+
+        @Override
+        public List<Artifact> onSweepEnd() {
+            if (TaskContext.get() == null) {
+                throw new IllegalStateException("simulated failure in the driver's sweep end");
+            }
+            return List.of();
+        }
+    }
+
+    private static Set<String> hiddenEntries(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return Set.of();
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            return Set.copyOf(list.map(p -> p.getFileName().toString()).filter(name -> name.startsWith(".")).toList());
+        }
+    }
+
+    @Test
+    void theAssembledFilesLeaveNothingBehindAfterAnExportAfterCloseAndAfterAFailure() throws IOException {
+        Path safetensorsOut = tmp.resolve("spark-clean-safetensors");
+        try (Result r = sparkSweep(dataset, SparkSweepTest::readers, 0, 2).run(spark, safetensorsOut, OutputFormat.SAFETENSORS)) {
+            assertEquals(Set.of(), hiddenEntries(safetensorsOut), "the export renamed the assembled files into place");
+            assertEquals(SAMPLES, r.activations(1, Hook.RESIDUAL_POST).sampleCount());
+        }
+        Path arrowOut = tmp.resolve("spark-clean-arrow");
+        try (Result r = onSpark(SparkSweepTest::readers, 0, 2, arrowOut)) {
+            ActivationTable table = r.activations(1, Hook.RESIDUAL_POST);
+            assertEquals(SAMPLES, table.sampleCount(), "the result still reads its rows");
+            // Not in java.io.tmpdir (a directory there was orphaned, and another file system): beside the export.
+            assertEquals(arrowOut.toAbsolutePath(), table.path().getParent(), "assembled in --out");
+        }
+        assertEquals(Set.of(), hiddenEntries(arrowOut), "closing the result deleted the assembled files");
+        Path failedOut = tmp.resolve("spark-clean-failed");
+        RuntimeException e = assertThrows(RuntimeException.class,
+                () -> onSpark(() -> List.of(RawActivations.at(Layers.of(1)), new FailOnTheDriver()), 0, 2, failedOut));
+        assertTrue(e.getMessage().contains("driver's sweep end"), e.getMessage());
+        assertEquals(Set.of(), hiddenEntries(failedOut), "a failed run removed what it had assembled");
     }
 
     @Test
